@@ -1,0 +1,33 @@
+"""Request dependencies: a read-only connection to the current snapshot, and its id for the response headers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import duckdb
+from fastapi import HTTPException, Request, Response
+
+from api.snapshot import SNAPSHOT_TABLE, SnapshotMissingError, open_snapshot
+
+
+@dataclass
+class SnapshotReader:
+    con: duckdb.DuckDBPyConnection
+    snapshot_id: str
+
+    def rows(self, sql: str, params: list | None = None) -> list[dict]:
+        cursor = self.con.execute(sql, params or [])
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def snapshot_reader(request: Request, response: Response) -> Iterator[SnapshotReader]:
+    """Open the current snapshot for the duration of one request; every response names the snapshot it came from."""
+    try:
+        with open_snapshot(request.app.state.settings.snapshot_path) as con:
+            snapshot_id = con.execute(f"select snapshot_id from {SNAPSHOT_TABLE}").fetchall()[0][0]
+            response.headers["X-Snapshot-Id"] = snapshot_id
+            yield SnapshotReader(con, snapshot_id)
+    except SnapshotMissingError as exc:
+        raise HTTPException(status_code=503, detail=str(exc)) from exc

@@ -1,0 +1,103 @@
+"""Load every new file of a source from its landing folder. Plain Python: Dagster assets call this.
+
+Each source's files are loaded one by one, in name order; a file that fails does not stop the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from ingest import geo
+from ingest.ledger import LoadContext, ensure_ledger
+from ingest.loader import LoadResult, landing_files, load_file
+from ingest.settings import PlatformSettings
+from ingest.sources.areas import AreasSource
+from ingest.sources.base import SourceSpec
+from ingest.sources.est_reports import EstReportsSource
+from ingest.sources.population import PopulationSource
+
+
+def connect_warehouse(settings: PlatformSettings, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(settings.warehouse), read_only=read_only)
+    if not read_only:
+        ensure_ledger(con)
+    return con
+
+
+def current_area_index(con: duckdb.DuckDBPyConnection, municipality_code: str | None = None) -> geo.AreaIndex:
+    """The latest version of every area (a later batch of the same area id wins), optionally one municipality's."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'areas'"
+    ).fetchall()[0][0]
+    if not exists:
+        return geo.AreaIndex([], [], [])
+    rows = con.execute(
+        """
+        with ranked as (
+            select a.*, row_number() over (partition by a.area_id order by b.batch_seq desc, a.source_row) as rn
+            from raw.areas a join raw.batches b using (batch_id)
+        )
+        select area_id, geometry_wkt, municipality_code from ranked
+        where rn = 1 and (? is null or municipality_code = ?)
+        order by area_id
+        """,
+        [municipality_code, municipality_code],
+    ).fetchall()
+    return geo.AreaIndex.from_wkt(rows)
+
+
+def build_source(name: str, con: duckdb.DuckDBPyConnection, settings: PlatformSettings) -> SourceSpec:
+    """A source's spec, with what it needs from the warehouse (the area layer for located sources)."""
+    builders: dict[str, Callable[[], SourceSpec]] = {
+        "areas": AreasSource,
+        "population": lambda: PopulationSource(known_area_ids=frozenset(current_area_index(con).area_ids)),
+        "est_reports": lambda: EstReportsSource(area_index=current_area_index(con, settings.municipality_code)),
+    }
+    if name not in builders:
+        raise ValueError(f"no loader for source {name!r}")
+    return builders[name]()
+
+
+@dataclass(frozen=True)
+class SourceLoad:
+    source: str
+    results: tuple[LoadResult, ...]
+
+    @property
+    def rows_read(self) -> int:
+        return sum(r.rows_read for r in self.results)
+
+    @property
+    def rows_accepted(self) -> int:
+        return sum(r.rows_accepted for r in self.results)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(r.rows_quarantined for r in self.results)
+
+    @property
+    def failed(self) -> tuple[LoadResult, ...]:
+        return tuple(r for r in self.results if r.status == "failed")
+
+    @property
+    def loaded(self) -> tuple[LoadResult, ...]:
+        return tuple(r for r in self.results if r.status == "loaded")
+
+
+def load_source(
+    source: str,
+    con: duckdb.DuckDBPyConnection,
+    settings: PlatformSettings,
+    ctx: LoadContext,
+    files: list[Path] | None = None,
+) -> SourceLoad:
+    """Load the given files (default: everything in the source's landing folder) of one source."""
+    spec = build_source(source, con, settings)
+    if files is None:
+        files = landing_files(settings.landing(source), spec.file_patterns)
+    return SourceLoad(source, tuple(load_file(con, spec, path, ctx) for path in files))

@@ -1,0 +1,98 @@
+"""Ingest assets: one per source, each loading the new files in its landing folder into the raw zone.
+
+The work is done by plain Python in ``ingest/``; these assets only wire it to Dagster and report what happened
+(rows read / accepted / quarantined, batch ids, failed files) with two checks per source: the load reconciles,
+and every file could be parsed.
+"""
+
+
+import os
+
+import dagster as dg
+
+from ingest.ledger import LoadContext
+from ingest.pipeline import build_source, load_source
+from ingest.reconcile import reconcile
+from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
+
+OWNER = "team:data-engineering"
+
+
+def triggered_by(context: dg.AssetExecutionContext) -> str:
+    """Who or what started the run, for the ledger and the audit log."""
+    tags = context.run.tags
+    if "dagster/schedule_name" in tags:
+        return f"schedule:{tags['dagster/schedule_name']}"
+    if "dagster/sensor_name" in tags:
+        return f"sensor:{tags['dagster/sensor_name']}"
+    return f"user:{os.environ.get('LAGESBILD_USER', os.environ.get('USER', 'manual'))}"
+
+
+def build_ingest_asset(source: str, description: str, deps: tuple[str, ...] = ()) -> dg.AssetsDefinition:
+    key = dg.AssetKey(["raw", source])
+
+    @dg.asset(
+        key=key,
+        group_name="sources",
+        description=description,
+        owners=[OWNER],
+        kinds={"python", "duckdb"},
+        deps=[dg.AssetKey(["raw", d]) for d in deps],
+        pool=WAREHOUSE_POOL,
+        check_specs=[
+            dg.AssetCheckSpec("reconciles", asset=key, blocking=True,
+                              description="rows read = rows accepted + rows quarantined, for every batch"),
+            dg.AssetCheckSpec("all_files_parsed", asset=key,
+                              description="every landing file of this run could be parsed"),
+        ],
+    )
+    def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        settings = warehouse.settings()
+        with warehouse.connect() as con:
+            load = load_source(
+                source, con, settings,
+                LoadContext(run_id=context.run.run_id, triggered_by=triggered_by(context)),
+            )
+            spec = build_source(source, con, settings)
+            check = reconcile(con, source, spec.raw_table)
+            total_rows = con.execute(f"select count(*) from {spec.raw_table}").fetchall()[0][0]  # noqa: S608
+        for result in load.failed:
+            context.log.error(f"could not load {result.error}")
+        yield dg.MaterializeResult(
+            metadata={
+                "files_loaded": len(load.loaded),
+                "files_skipped_duplicate": sum(r.status == "skipped_duplicate" for r in load.results),
+                "files_failed": len(load.failed),
+                "rows_read": load.rows_read,
+                "rows_accepted": load.rows_accepted,
+                "rows_quarantined": load.rows_quarantined,
+                "batch_ids": dg.MetadataValue.json([r.batch_id for r in load.loaded]),
+                "dagster/row_count": total_rows,
+            }
+        )
+        yield dg.AssetCheckResult(
+            check_name="reconciles",
+            passed=check.ok,
+            metadata={"batches": check.batches, "rows_read": check.rows_read,
+                      "rows_accepted": check.rows_accepted, "rows_quarantined": check.rows_quarantined,
+                      "mismatches": dg.MetadataValue.json(list(check.mismatches[:50]))},
+        )
+        yield dg.AssetCheckResult(
+            check_name="all_files_parsed",
+            passed=not load.failed,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={"failed_files": dg.MetadataValue.json([r.error for r in load.failed])},
+        )
+
+    return _ingest
+
+
+raw_areas = build_ingest_asset(
+    "areas", "Area polygons (DeSO, RegSO, districts, EST areas) from GeoJSON or GeoPackage in the landing folder.")
+raw_population = build_ingest_asset(
+    "population", "Population per area and year.", deps=("areas",))
+raw_est_reports = build_ingest_asset(
+    "est_reports", "EST reports exported from the reporting system (CSV, JSON, XLSX), validated, redacted and "
+    "placed in areas and H3 cells.", deps=("areas",))
+
+INGEST_ASSETS = [raw_areas, raw_population, raw_est_reports]

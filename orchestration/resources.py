@@ -1,0 +1,60 @@
+"""Resources: the warehouse (DuckDB, single writer) and the dbt CLI. Configured from the environment only."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster_dbt import DbtCliResource
+
+from ingest.pipeline import connect_warehouse
+from ingest.settings import PlatformSettings
+from orchestration.project import dbt_project
+
+# Every asset that writes the warehouse runs in this pool; dagster.yaml limits it to one at a time.
+WAREHOUSE_POOL = "duckdb_warehouse"
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """Where the platform's files are (LAGESBILD_DATA_DIR) and a writer connection to the warehouse."""
+
+    data_dir: str = "data"
+
+    def settings(self) -> PlatformSettings:
+        return PlatformSettings(data_dir=Path(self.data_dir))
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        settings = self.settings()
+        settings.ensure_dirs()
+        con = connect_warehouse(settings)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def export_dbt_environment(self) -> None:
+        """dbt reads the warehouse path from the environment (profiles.yml); DbtCliResource.cli takes no env."""
+        os.environ["LAGESBILD_WAREHOUSE_PATH"] = str(self.settings().warehouse)
+        os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+def dbt_executable() -> str:
+    """dbt from the project's virtualenv, so it need not be on PATH (DbtCliResource insists on finding it)."""
+    for candidate in (Path(sys.prefix) / "bin" / "dbt", Path(sys.executable).parent / "dbt"):
+        if candidate.exists():
+            return str(candidate)
+    return shutil.which("dbt") or "dbt"
+
+
+def default_resources() -> dict:
+    return {
+        "warehouse": WarehouseResource(data_dir=os.environ.get("LAGESBILD_DATA_DIR", "data")),
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+    }
