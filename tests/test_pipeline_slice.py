@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -25,7 +23,7 @@ def slice_run(tmp_path_factory):
 
     data_dir = tmp_path_factory.mktemp("slice") / "data"
     summary = generate(DemoConfig(end_week=SMALL_DEMO_END, weeks=SMALL_DEMO_WEEKS, seed=7),
-                       data_dir / "landing", sources=("areas", "population", "est_reports"))
+                       data_dir / "landing", sources=("areas", "population", "est_reports", "police_crimes"))
     resources = {**default_resources(), "warehouse": WarehouseResource(data_dir=str(data_dir))}
     result = dg.materialize(
         [*INGEST_ASSETS, lagesbild_dbt_models, serving_snapshot],

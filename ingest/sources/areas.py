@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -10,14 +10,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from ingest import geo, taxonomy
 from ingest.ledger import LoadContext, Rejection
-from ingest.parsing import clean_text, parse_bool, parse_number, parse_timestamp
+from ingest.parsing import blank, clean_text, parse_bool, parse_number
 from ingest.redact import redact
+from ingest.sources.common import ID_REASONS, LOCATION_REASONS, TIME_REASONS, check_ids, locate, parse_times
 from ingest.sources.base import (
     UnreadableFileError,
     raw_row_content,
@@ -52,24 +52,13 @@ ALIASES: dict[str, tuple[str, ...]] = {
 DROPPED_COLUMNS = ("Rapportör", "Rapportörens namn", "Namn", "reporter_name", "Telefon", "E-post")
 
 REASONS: dict[str, str] = {
-    "missing_id": "the report has no report id",
-    "duplicate_id_in_file": "the same report id appears more than once in this file; the first is kept",
+    **ID_REASONS,
     "missing_category": "the report has no category",
     "unknown_category": "the category label is not in the EST taxonomy (not guessed)",
     "unknown_subcategory": "the subcategory label does not belong to the category in the EST taxonomy",
-    "missing_observed_at": "the report has no observed time",
-    "invalid_timestamp": "a time could not be read",
-    "future_timestamp": "the observed time is in the future",
-    "before_system_start": "the observed time is before the reporting system existed",
+    **TIME_REASONS,
     "observed_after_submitted": "the observed time is after the time the report was submitted",
-    "window_ends_before_start": "the observed time window ends before it starts",
-    "missing_location": "the report has neither lat/lon nor SWEREF 99 TM x/y",
-    "invalid_coordinate": "a coordinate is not a number",
-    "swapped_lat_lon": "latitude and longitude are swapped",
-    "sweref_as_wgs84": "SWEREF 99 TM metres were given in the WGS84 lat/lon columns",
-    "wgs84_as_sweref": "WGS84 degrees were given in the SWEREF 99 TM x/y columns",
-    "outside_sweden": "the coordinates are outside Sweden",
-    "outside_municipality": "the coordinates are outside the municipality's area layer",
+    **LOCATION_REASONS,
     "invalid_people_band": "the number of people is not one of 1-4, 5-9, 10-19, 20+ or a count",
     "unexpected_columns": "the row has more cells than the header",
 }
@@ -194,18 +183,10 @@ class EstReportsSource:
             return raw[name].tolist() if name in raw.columns else [None] * n
 
         # --- ids -----------------------------------------------------------------------------------------------
-        report_ids = [clean_text(v) for v in column("report_id")]
-        seen: set[str] = set()
-        for i, rid in enumerate(report_ids):
-            if rid is None:
-                issues[i].append("missing_id")
-            elif rid in seen:
-                issues[i].append("duplicate_id_in_file")
-            else:
-                seen.add(rid)
+        report_ids = check_ids(column("report_id"), issues)
         if "__extra__" in raw.columns:
             for i, extra in enumerate(column("__extra__")):
-                if extra is not None and not (isinstance(extra, float) and np.isnan(extra)):
+                if not blank(extra):
                     issues[i].append("unexpected_columns")
 
         # --- category ------------------------------------------------------------------------------------------
@@ -223,27 +204,13 @@ class EstReportsSource:
             subcategories.append(sub)
 
         # --- times ---------------------------------------------------------------------------------------------
-        def times(name: str, required: bool) -> list:
-            parsed = []
-            for i, value in enumerate(column(name)):
-                ts = parse_timestamp(value)
-                if ts is None and clean_text(value) is not None:
-                    issues[i].append("invalid_timestamp")
-                elif ts is None and required:
-                    issues[i].append("missing_observed_at")
-                parsed.append(ts)
-            return parsed
-
-        observed_at, observed_to, submitted_at = times("observed_at", True), times("observed_to", False), times(
-            "submitted_at", False)
+        observed_at = parse_times(column("observed_at"), issues, required=True)
+        observed_to = parse_times(column("observed_to"), issues, required=False)
+        submitted_at = parse_times(column("submitted_at"), issues, required=False)
 
         # --- location ------------------------------------------------------------------------------------------
-        lat, lon, coord_input = self._locate(column("lat"), column("lon"), column("x"), column("y"), issues)
-        area_ids = self.area_index.assign(lat, lon)
-        for i in range(n):
-            located = np.isfinite(lat[i]) and np.isfinite(lon[i])
-            if located and area_ids[i] is None and not issues[i].count("outside_sweden"):
-                issues[i].append("outside_municipality")
+        lat, lon, coord_input, area_ids = locate(column("lat"), column("lon"), column("x"), column("y"), issues,
+                                                 self.area_index)
 
         # --- people band ---------------------------------------------------------------------------------------
         bands = []
@@ -305,39 +272,3 @@ class EstReportsSource:
         accepted = parsed.drop(index=bad).reset_index(drop=True)
         accepted["h3_cell"] = geo.h3_cells(accepted["lat"], accepted["lon"])
         return accepted, rejections
-
-    def _locate(self, lat_raw, lon_raw, x_raw, y_raw, issues) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
-        """WGS84 lat/lon for every row, diagnosing the usual coordinate mistakes."""
-        n = len(issues)
-        lat = np.full(n, np.nan)
-        lon = np.full(n, np.nan)
-        coord_input: list[str | None] = [None] * n
-        for i in range(n):
-            a, b = parse_number(lat_raw[i]), parse_number(lon_raw[i])
-            x, y = parse_number(x_raw[i]), parse_number(y_raw[i])
-            text_given = any(clean_text(v) is not None for v in (lat_raw[i], lon_raw[i], x_raw[i], y_raw[i]))
-            if a is not None and b is not None:
-                coord_input[i] = "wgs84"
-                if geo.in_sweden_wgs84(a, b):
-                    lat[i], lon[i] = a, b
-                elif geo.in_sweden_wgs84(b, a):
-                    issues[i].append("swapped_lat_lon")
-                elif geo.looks_like_sweref(a, b):
-                    issues[i].append("sweref_as_wgs84")
-                else:
-                    issues[i].append("outside_sweden")
-            elif x is not None and y is not None:
-                coord_input[i] = "sweref99tm"
-                if geo.looks_like_sweref(x, y):
-                    east, north = (x, y) if x < y else (y, x)  # northing is always the larger number in Sweden
-                    la, lo = geo.sweref_to_wgs84(east, north)
-                    lat[i], lon[i] = float(la), float(lo)
-                elif geo.in_sweden_wgs84(x, y) or geo.in_sweden_wgs84(y, x):
-                    issues[i].append("wgs84_as_sweref")
-                else:
-                    issues[i].append("outside_sweden")
-            elif text_given:
-                issues[i].append("invalid_coordinate")
-            else:
-                issues[i].append("missing_location")
-        return lat, lon, coord_input

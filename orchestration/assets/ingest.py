@@ -95,4 +95,8 @@ raw_est_reports = build_ingest_asset(
     "est_reports", "EST reports exported from the reporting system (CSV, JSON, XLSX), validated, redacted and "
     "placed in areas and H3 cells.", deps=("areas",))
 
-INGEST_ASSETS = [raw_areas, raw_population, raw_est_reports]
+raw_police_crimes = build_ingest_asset(
+    "police_crimes", "Police-reported crimes (record-level extracts): offence code and category, occurred and "
+    "reported times, SWEREF 99 TM or WGS84 points, placed in areas and H3 cells.", deps=("areas",))
+
+INGEST_ASSETS = [raw_areas, raw_population, raw_est_reports, raw_police_crimes]
