@@ -12,6 +12,13 @@ class ApiSettings(BaseSettings):
 
     data_dir: Path = Path("data")
     serving_path: Path | None = None
+    api_keys_file: Path | None = None  # default: the demo keys in api/config/demo_api_keys.json
+
+    @property
+    def api_keys_path(self) -> Path:
+        from api.auth import DEMO_KEYS_FILE
+
+        return (self.api_keys_file or DEMO_KEYS_FILE).expanduser().resolve()
 
     @property
     def snapshot_path(self) -> Path:

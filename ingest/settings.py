@@ -28,6 +28,7 @@ SOURCES: tuple[str, ...] = (
     "areas",
     "population",
     "interventions",
+    "guard_visits",
 )
 
 
