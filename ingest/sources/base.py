@@ -18,6 +18,14 @@ class UnreadableFileError(Exception):
 
 
 class SourceSpec(Protocol):
+    """A source the generic loader can load. Optionally a source also has
+
+    * ``accepted_table``: the table holding one row per accepted row of each batch, when that is not
+      ``raw_table`` (reconciliation counts it);
+    * ``store(con, rows) -> int``: writes the accepted rows (already carrying batch_id, source_file,
+      source_sha256, run_id, loaded_at) and returns how many earlier rows they supersede.
+    """
+
     name: str  # the source's code, also its landing folder name
     raw_table: str  # e.g. raw.est_reports
     ddl: str  # create table if not exists ...
@@ -97,7 +105,7 @@ def read_json_records(path: Path, records_key: str | None = None) -> pd.DataFram
     records = []
     for index, item in enumerate(payload, start=1):
         if isinstance(item, dict):
-            record = {k: _as_text(v) for k, v in item.items()}
+            record = {k: as_text(v) for k, v in item.items()}
         else:
             record = {"__not_an_object__": json.dumps(item, ensure_ascii=False)}
         record["source_row"] = index
@@ -107,8 +115,9 @@ def read_json_records(path: Path, records_key: str | None = None) -> pd.DataFram
 
 def read_xlsx(path: Path) -> pd.DataFrame:
     """The first sheet of an Excel export, every cell as text."""
-    from openpyxl import load_workbook
     from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
@@ -124,7 +133,7 @@ def read_xlsx(path: Path) -> pd.DataFrame:
     for line_no, row in enumerate(rows[1:], start=1):
         if not any(cell not in (None, "") for cell in row):
             continue
-        record = {name: _as_text(row[i]) if i < len(row) else None for i, name in enumerate(header)}
+        record = {name: as_text(row[i]) if i < len(row) else None for i, name in enumerate(header)}
         record["source_row"] = line_no
         records.append(record)
     return pd.DataFrame.from_records(records, columns=[*header, "source_row"]) if records else pd.DataFrame(
@@ -132,7 +141,7 @@ def read_xlsx(path: Path) -> pd.DataFrame:
     )
 
 
-def _as_text(value) -> str | None:
+def as_text(value) -> str | None:
     if value is None:
         return None
     if isinstance(value, (dict, list)):
@@ -147,16 +156,16 @@ def rename_by_alias(frame: pd.DataFrame, aliases: dict[str, tuple[str, ...]]) ->
     lookup = {}
     for canonical, names in aliases.items():
         for name in (canonical, *names):
-            lookup[_fold(name)] = canonical
+            lookup[fold_header(name)] = canonical
     renamed = {}
     for column in frame.columns:
-        canonical = lookup.get(_fold(column))
+        canonical = lookup.get(fold_header(column))
         if canonical and canonical not in renamed.values():
             renamed[column] = canonical
     return frame.rename(columns=renamed)
 
 
-def _fold(name: str) -> str:
+def fold_header(name: str) -> str:
     return "".join(ch for ch in str(name).casefold() if ch.isalnum())
 
 

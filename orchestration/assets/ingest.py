@@ -11,6 +11,7 @@ import os
 import dagster as dg
 
 from ingest.ledger import LoadContext
+from ingest.loader import accepted_table_of
 from ingest.pipeline import build_source, load_source
 from ingest.reconcile import reconcile
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
@@ -28,16 +29,21 @@ def triggered_by(context: dg.AssetExecutionContext) -> str:
     return f"user:{os.environ.get('LAGESBILD_USER', os.environ.get('USER', 'manual'))}"
 
 
-def build_ingest_asset(source: str, description: str, deps: tuple[str, ...] = ()) -> dg.AssetsDefinition:
+def build_ingest_asset(source: str, description: str, deps: tuple[str, ...] = (),
+                       also_writes: dict[str, str] | None = None) -> dg.AssetsDefinition:
+    """The ingest asset ``raw/<source>``; ``also_writes`` names further raw tables the same load writes
+    (table → description), which become assets of their own so dbt sources on them have a producer."""
     key = dg.AssetKey(["raw", source])
+    extra_keys = {dg.AssetKey(["raw", table]): text for table, text in (also_writes or {}).items()}
+    specs = [
+        dg.AssetSpec(k, description=text, group_name="sources", owners=[OWNER], kinds={"python", "duckdb"},
+                     deps=[dg.AssetKey(["raw", d]) for d in deps])
+        for k, text in {key: description, **extra_keys}.items()
+    ]
 
-    @dg.asset(
-        key=key,
-        group_name="sources",
-        description=description,
-        owners=[OWNER],
-        kinds={"python", "duckdb"},
-        deps=[dg.AssetKey(["raw", d]) for d in deps],
+    @dg.multi_asset(
+        name=f"raw_{source}",
+        specs=specs,
         pool=WAREHOUSE_POOL,
         check_specs=[
             dg.AssetCheckSpec("reconciles", asset=key, blocking=True,
@@ -54,11 +60,14 @@ def build_ingest_asset(source: str, description: str, deps: tuple[str, ...] = ()
                 LoadContext(run_id=context.run.run_id, triggered_by=triggered_by(context)),
             )
             spec = build_source(source, con, settings)
-            check = reconcile(con, source, spec.raw_table)
+            check = reconcile(con, source, accepted_table_of(spec))
             total_rows = con.execute(f"select count(*) from {spec.raw_table}").fetchall()[0][0]  # noqa: S608
+            extra_rows = {k: con.execute(f"select count(*) from {k.path[0]}.{k.path[1]}").fetchall()[0][0]  # noqa: S608
+                          for k in extra_keys}
         for result in load.failed:
             context.log.error(f"could not load {result.error}")
         yield dg.MaterializeResult(
+            asset_key=key,
             metadata={
                 "files_loaded": len(load.loaded),
                 "files_skipped_duplicate": sum(r.status == "skipped_duplicate" for r in load.results),
@@ -70,7 +79,10 @@ def build_ingest_asset(source: str, description: str, deps: tuple[str, ...] = ()
                 "dagster/row_count": total_rows,
             }
         )
+        for extra_key, rows in extra_rows.items():
+            yield dg.MaterializeResult(asset_key=extra_key, metadata={"dagster/row_count": rows})
         yield dg.AssetCheckResult(
+            asset_key=key,
             check_name="reconciles",
             passed=check.ok,
             metadata={"batches": check.batches, "rows_read": check.rows_read,
@@ -78,6 +90,7 @@ def build_ingest_asset(source: str, description: str, deps: tuple[str, ...] = ()
                       "mismatches": dg.MetadataValue.json(list(check.mismatches[:50]))},
         )
         yield dg.AssetCheckResult(
+            asset_key=key,
             check_name="all_files_parsed",
             passed=not load.failed,
             severity=dg.AssetCheckSeverity.WARN,
@@ -99,4 +112,16 @@ raw_police_crimes = build_ingest_asset(
     "police_crimes", "Police-reported crimes (record-level extracts): offence code and category, occurred and "
     "reported times, SWEREF 99 TM or WGS84 points, placed in areas and H3 cells.", deps=("areas",))
 
-INGEST_ASSETS = [raw_areas, raw_population, raw_est_reports, raw_police_crimes]
+raw_police_events = build_ingest_asset(
+    "police_events", "Police open events (saved polisen.se /api/events responses): every revision kept, the "
+    "municipality read from location.name or the title, an area only where the area gazetteer matches the text.",
+    deps=("areas",),
+    also_writes={"police_event_deliveries": "Every event of every loaded police API response, pointing at its "
+                 "revision in raw/police_events; fetch times order the revisions (written by raw/police_events)."})
+
+raw_bra_indicators = build_ingest_asset(
+    "bra_indicators", "Brå municipal indicators (reported crime, NTU) as annual context, long format, geography "
+    "names mapped to municipality/county codes.")
+
+INGEST_ASSETS = [raw_areas, raw_population, raw_est_reports, raw_police_crimes, raw_police_events,
+                 raw_bra_indicators]
