@@ -6,6 +6,7 @@ Every located row gets the area it falls in and its H3 cell at resolution 9 (edg
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -62,8 +63,10 @@ def looks_like_sweref(a, b) -> np.ndarray:
 
 
 def h3_cells(lat: Iterable[float], lon: Iterable[float], resolution: int = H3_RESOLUTION) -> list[str | None]:
+    lat = np.asarray(lat, dtype=float).tolist()
+    lon = np.asarray(lon, dtype=float).tolist()
     return [
-        h3.latlng_to_cell(float(a), float(o), resolution) if np.isfinite(a) and np.isfinite(o) else None
+        h3.latlng_to_cell(a, o, resolution) if math.isfinite(a) and math.isfinite(o) else None
         for a, o in zip(lat, lon, strict=True)
     ]
 

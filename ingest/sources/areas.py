@@ -158,7 +158,7 @@ class AreasSource:
         raw = raw.reset_index(drop=True)
         lookup = {alias.casefold(): canonical for canonical, names in ALIASES.items() for alias in names}
         accepted, rejections, seen = [], [], set()
-        for i, row in raw.iterrows():
+        for _, row in raw.iterrows():
             props = {k: v for k, v in row.items() if not str(k).startswith("__") and k != "source_row"}
             canonical: dict[str, str | None] = {}
             for key, value in props.items():

@@ -63,7 +63,8 @@ def read_delimited(path: Path) -> pd.DataFrame:
         text = decode_text(data, path)
     except UnicodeDecodeError as exc:
         raise UnreadableFileError(f"cannot decode as UTF-8 or cp1252 ({exc.reason})") from exc
-    first_line = text.splitlines()[0] if text.splitlines() else ""
+    lines = text[:65_536].splitlines()
+    first_line = lines[0] if lines else ""
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
@@ -75,19 +76,19 @@ def read_delimited(path: Path) -> pd.DataFrame:
     header = [h.strip() for h in rows[0]]
     if len(header) < 2:
         raise UnreadableFileError(f"only one column found ({header[0][:40]!r}); not a comma or semicolon CSV")
-    records = []
-    for line_no, row in enumerate(rows[1:], start=1):
-        if not any(cell.strip() for cell in row):
-            continue  # blank line, not a data row
-        record = {name: (row[i] if i < len(row) else None) for i, name in enumerate(header)}
-        if len(row) > len(header):
-            record["__extra__"] = json.dumps(row[len(header):], ensure_ascii=False)
-        record["source_row"] = line_no
-        records.append(record)
-    frame = pd.DataFrame.from_records(records, columns=[*header, "source_row"] if records else None)
-    if frame.empty:
-        frame = pd.DataFrame(columns=[*header, "source_row"])
-    return frame
+    # Data rows keep their position after the header (blank lines count but are not rows).
+    numbered = [(line_no, row) for line_no, row in enumerate(rows[1:], start=1) if "".join(row).strip()]
+    width = len(header)
+    position = {name: i for i, name in enumerate(header)}  # a repeated header name: the last column wins
+    columns: dict[str, list] = {
+        name: [row[i] if i < len(row) else None for _, row in numbered] for name, i in position.items()
+    }
+    columns["source_row"] = [line_no for line_no, _ in numbered]
+    if any(len(row) > width for _, row in numbered):
+        # Cells beyond the header: kept, so the validator quarantines those rows rather than losing the cells.
+        columns["__extra__"] = [json.dumps(row[width:], ensure_ascii=False) if len(row) > width else None
+                                for _, row in numbered]
+    return pd.DataFrame(columns)
 
 
 def read_json_records(path: Path, records_key: str | None = None) -> pd.DataFrame:
@@ -115,17 +116,18 @@ def read_json_records(path: Path, records_key: str | None = None) -> pd.DataFram
 
 def read_xlsx(path: Path) -> pd.DataFrame:
     """The first sheet of an Excel export, every cell as text."""
-    from zipfile import BadZipFile
-
     from openpyxl import load_workbook
 
+    with path.open("rb") as handle:
+        if handle.read(4) != b"PK\x03\x04":
+            raise UnreadableFileError("not an XLSX workbook (an .xlsx file is a zip archive; this one is not)")
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise UnreadableFileError(f"not a readable XLSX workbook ({exc})") from exc
-    sheet = workbook.worksheets[0]
-    rows = list(sheet.iter_rows(values_only=True))
-    workbook.close()
+        sheet = workbook.worksheets[0]
+        rows = list(sheet.iter_rows(values_only=True))
+        workbook.close()
+    except Exception as exc:  # openpyxl raises many kinds of errors for damaged workbooks
+        raise UnreadableFileError(f"not a readable XLSX workbook ({type(exc).__name__}: {exc})") from exc
     if not rows or not any(rows[0]):
         raise UnreadableFileError("the first sheet has no header row")
     header = [str(h).strip() if h is not None else f"column_{i}" for i, h in enumerate(rows[0])]

@@ -1,0 +1,32 @@
+"""Fixtures for the ingest tests: a throw-away warehouse with the demo's Uppsala area layer loaded."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+
+from ingest.demo.uppsala import area_layer_geojson
+from ingest.ledger import LoadContext
+from ingest.pipeline import connect_warehouse, load_source
+from ingest.settings import PlatformSettings
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+
+
+def make_warehouse(data_dir: Path) -> tuple[duckdb.DuckDBPyConnection, PlatformSettings]:
+    """A warehouse under ``data_dir`` with the demo's (approximate) Uppsala district layer loaded."""
+    settings = PlatformSettings(data_dir=data_dir)
+    settings.ensure_dirs()
+    layer = settings.landing("areas") / "uppsala_districts_approx.geojson"
+    layer.write_text(json.dumps(area_layer_geojson()), encoding="utf-8")
+    con = connect_warehouse(settings)
+    load_source("areas", con, settings, LoadContext(run_id="fixture"))
+    return con, settings
+
+
+def write_lines(path: Path, lines: list[str], encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    return path
