@@ -1,7 +1,8 @@
 """EST reports as exported from the reporting system (EMBRACE-like): CSV, JSON or XLSX → ``raw.est_reports``.
 
 The contract (fields, formats and every rejection reason) is documented in ``docs/contracts/est_reports.md``.
-A reporter's name, if an export carries one, is never stored: only organisation and role.
+A reporter's name, if an export carries one, is never stored: only organisation and role. Every free-text field
+(description, place name, setting, organisation, role) is redacted (``ingest.redact``) before it is stored.
 """
 
 from __future__ import annotations
@@ -225,8 +226,8 @@ class EstReportsSource:
                 "observed_at": observed_at,
                 "observed_to": observed_to,
                 "submitted_at": submitted_at,
-                "reporter_org": clean_column(column(raw, "reporter_org")),
-                "reporter_role": clean_column(column(raw, "reporter_role")),
+                "reporter_org": redact_column(column(raw, "reporter_org")),
+                "reporter_role": redact_column(column(raw, "reporter_role")),
                 "category_code": categories,
                 "subcategory_code": subcategories,
                 "category_label": category_labels,
@@ -234,8 +235,8 @@ class EstReportsSource:
                 "lat": lat,
                 "lon": lon,
                 "coord_input": coord_input,
-                "place_name": clean_column(column(raw, "place_name")),
-                "setting": clean_column(column(raw, "setting")),
+                "place_name": redact_column(column(raw, "place_name")),
+                "setting": redact_column(column(raw, "setting")),
                 "people_band": bands,
                 "police_notified": map_unique(column(raw, "police_notified"), parse_bool).astype("boolean"),
                 "description": redact_column(column(raw, "description")),

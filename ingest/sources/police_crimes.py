@@ -2,7 +2,7 @@
 
 Contract: ``docs/contracts/police_crimes.md``. One row per reported crime: an id, the offence code (brottskod, four
 digits) and/or category, when it occurred (from/to), when it was reported, and a point in SWEREF 99 TM (x/y) or
-WGS84 (lat/lon). Extracts carry no personal data; none is kept if one does (there are no free-text columns).
+WGS84 (lat/lon). Extracts carry no personal data; the one text field (offence category) is redacted anyway.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import pandas as pd
 
 from ingest import geo
 from ingest.ledger import LoadContext, Rejection
+from ingest.redact import redact
 from ingest.sources.base import (
     UnreadableFileError,
     read_delimited,
@@ -37,6 +38,7 @@ from ingest.sources.common import (
     clean_column,
     column,
     locate,
+    map_unique,
     parse_times,
 )
 
@@ -147,7 +149,7 @@ class PoliceCrimesSource:
             {
                 "crime_id": crime_ids,
                 "offence_code": padded,
-                "offence_category": categories,
+                "offence_category": map_unique(categories, redact),
                 "occurred_from": occurred_from,
                 "occurred_to": occurred_to,
                 "reported_at": reported_at,

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from ingest.demo.uppsala import area_layer_geojson
 from ingest.ledger import LoadContext
@@ -30,3 +31,11 @@ def write_lines(path: Path, lines: list[str], encoding: str = "utf-8") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
     return path
+
+
+@pytest.fixture(scope="session")
+def staged(tmp_path_factory):
+    """The session's staged warehouse (tests/ingest/staged.py); tests using it share xdist group 'ingest_staged'."""
+    from tests.ingest.staged import build
+
+    return build(tmp_path_factory.mktemp("staged"))

@@ -21,7 +21,7 @@ BODY = (
     '    "name": "15 juni 12:09, Djur, Uppsala",\n    "summary": "Hund i varm bil vid Gränby centrum.",\n'
     '    "url": "/aktuellt/handelser/2023/juni/15/15-juni-1209-djur-uppsala/",\n    "type": "Djur",\n'
     '    "location": {\n      "name": "Uppsala",\n      "gps": "59.858564,17.638927"\n    }\n  }\n]\n'
-).encode("utf-8")
+).encode()
 
 
 class FakeClock:
