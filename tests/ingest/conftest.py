@@ -7,6 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from filelock import FileLock
 
 from ingest.demo.uppsala import area_layer_geojson
 from ingest.ledger import LoadContext
@@ -34,8 +35,18 @@ def write_lines(path: Path, lines: list[str], encoding: str = "utf-8") -> Path:
 
 
 @pytest.fixture(scope="session")
-def staged(tmp_path_factory):
-    """The session's staged warehouse (tests/ingest/staged.py); tests using it share xdist group 'ingest_staged'."""
-    from tests.ingest.staged import build
+def staged(tmp_path_factory, worker_id):
+    """The session's staged warehouse (tests/ingest/staged.py), built once per test session.
 
-    return build(tmp_path_factory.mktemp("staged"))
+    pytest 9 ignores xdist_group here (xdist 3.8 renames ``item._nodeid``, which pytest 9 no longer reads), so the
+    tests that use this fixture may run on both workers: the first to get the lock builds the warehouse in the
+    session's shared temporary folder, the other waits and reads the same file (read-only)."""
+    from tests.ingest.staged import build, load_built
+
+    if worker_id == "master":  # not under xdist: a private folder
+        return build(tmp_path_factory.mktemp("staged"))
+    shared = tmp_path_factory.getbasetemp().parent / "ingest_staged"
+    with FileLock(str(shared) + ".lock"):
+        if (shared / "built.json").exists():
+            return load_built(shared)
+        return build(shared)

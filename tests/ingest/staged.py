@@ -12,14 +12,15 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
 
 from ingest.demo.generator import population_rows
 from ingest.ledger import LoadContext
-from ingest.pipeline import load_source
+from ingest.loader import LoadResult
+from ingest.pipeline import SourceLoad, load_source
 from ingest.settings import SOURCES
 from tests.conftest import REPO, SHARED_REAL
 from tests.ingest.conftest import make_warehouse, write_lines
@@ -145,6 +146,7 @@ def run_dbt_staging(warehouse: Path, scratch: Path) -> None:
 
 
 def build(root: Path) -> Staged:
+    """Load everything, run dbt, and leave ``built.json`` so another test process can reuse the warehouse."""
     con, settings = make_warehouse(root / "data")
     write_synthetic_files(settings)
     real = copy_real_police_files(settings)
@@ -155,4 +157,15 @@ def build(root: Path) -> Staged:
         loads[source] = load_source(source, con, settings, LoadContext(run_id="staged"))
     con.close()
     run_dbt_staging(settings.warehouse, root)
+    (root / "built.json").write_text(json.dumps({
+        "data_dir": str(settings.root), "warehouse": str(settings.warehouse), "real_police": real,
+        "loads": {source: [asdict(r) for r in load.results] for source, load in loads.items()},
+    }), encoding="utf-8")
     return Staged(settings.root, settings.warehouse, real, loads)
+
+
+def load_built(root: Path) -> Staged:
+    built = json.loads((root / "built.json").read_text(encoding="utf-8"))
+    loads = {source: SourceLoad(source, tuple(LoadResult(**r) for r in results))
+             for source, results in built["loads"].items()}
+    return Staged(Path(built["data_dir"]), Path(built["warehouse"]), built["real_police"], loads)
