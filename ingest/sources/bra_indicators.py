@@ -24,11 +24,17 @@ import pandas as pd
 
 from ingest import reference
 from ingest.ledger import LoadContext, Rejection
-from ingest.sources.base import UnreadableFileError, fold_header, read_delimited, read_xlsx, rename_by_alias
+from ingest.sources.base import (
+    LINEAGE_DDL,
+    UnreadableFileError,
+    fold_header,
+    read_delimited,
+    read_xlsx,
+    rename_by_alias,
+)
 from ingest.sources.common import (
     EXTRA_CELLS,
-    RowIssues,
-    check_format,
+    begin_validation,
     clean_column,
     column,
     map_unique,
@@ -64,7 +70,7 @@ REASONS: dict[str, str] = {
     **EXTRA_CELLS,
 }
 
-RAW_DDL = """
+RAW_DDL = f"""
 create table if not exists raw.bra_indicators (
     geography_name    varchar not null,   -- as given: "Falun", "Dalarnas län", "Hela landet"
     geography_level   varchar not null,   -- municipality | county | national
@@ -76,13 +82,7 @@ create table if not exists raw.bra_indicators (
     unit              varchar,            -- as given
     unit_code         varchar not null,   -- count | per_100k | percent | ci_lower | ci_upper
     value             double not null,
-    source_name       varchar,            -- Brå's source: "Anmälda brott", "Nationella trygghetsundersökningen (NTU)"
-    batch_id          varchar not null,
-    source_file       varchar not null,
-    source_sha256     varchar not null,
-    source_row        bigint not null,
-    run_id            varchar,
-    loaded_at         timestamp not null
+    source_name       varchar,            -- Brå's source: "Anmälda brott", "Nationella trygghetsundersökningen (NTU)"{LINEAGE_DDL}
 );
 """
 
@@ -182,10 +182,7 @@ class BraIndicatorsSource:
         return frame
 
     def validate(self, original: pd.DataFrame, ctx: LoadContext) -> tuple[pd.DataFrame, list[Rejection]]:
-        original = original.reset_index(drop=True)
-        raw = rename_by_alias(original, ALIASES)
-        issues = RowIssues(len(raw), REASONS)
-        check_format(raw, issues)
+        original, raw, issues = begin_validation(original, ALIASES, REASONS)
 
         names = clean_column(column(raw, "geography"))
         places = map_unique(names, geography)

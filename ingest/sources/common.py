@@ -19,7 +19,7 @@ from ingest import geo
 from ingest.ledger import Rejection
 from ingest.parsing import parse_number, parse_timestamp
 from ingest.redact import redact
-from ingest.sources.base import raw_row_content
+from ingest.sources.base import raw_row_content, rename_by_alias
 
 ID_REASONS = {
     "missing_id": "the row has no id",
@@ -223,6 +223,17 @@ def check_ids(values: pd.Series, issues: RowIssues) -> pd.Series:
     issues.flag("missing_id", missing)
     issues.flag("duplicate_id_in_file", ids.duplicated(keep="first").to_numpy() & ~missing)
     return ids
+
+
+def begin_validation(original: pd.DataFrame, aliases: Mapping[str, tuple[str, ...]], reasons: Mapping[str, str]
+                     ) -> tuple[pd.DataFrame, pd.DataFrame, RowIssues]:
+    """The rows as read (quarantine keeps these), the same rows under canonical column names, and the issues of
+    each row, already flagging rows that were not records or had more cells than the header."""
+    original = original.reset_index(drop=True)
+    raw = rename_by_alias(original, aliases)
+    issues = RowIssues(len(raw), reasons)
+    check_format(raw, issues)
+    return original, raw, issues
 
 
 def check_format(raw: pd.DataFrame, issues: RowIssues) -> None:

@@ -19,6 +19,7 @@ from ingest import geo, taxonomy
 from ingest.ledger import LoadContext, Rejection
 from ingest.parsing import clean_text, parse_bool, parse_number
 from ingest.sources.base import (
+    LINEAGE_DDL,
     UnreadableFileError,
     read_delimited,
     read_json_records,
@@ -31,8 +32,7 @@ from ingest.sources.common import (
     LOCATION_REASONS,
     NOT_AN_OBJECT,
     TIME_REASONS,
-    RowIssues,
-    check_format,
+    begin_validation,
     check_ids,
     clean_column,
     column,
@@ -79,7 +79,7 @@ REASONS: dict[str, str] = {
     **EXTRA_CELLS,
 }
 
-RAW_DDL = """
+RAW_DDL = f"""
 create table if not exists raw.est_reports (
     report_id         varchar not null,
     observed_at       timestamp not null,   -- UTC
@@ -101,13 +101,7 @@ create table if not exists raw.est_reports (
     description       varchar,              -- redacted free text (personal data removed)
     municipality_code varchar,
     area_id           varchar not null,
-    h3_cell           varchar not null,
-    batch_id          varchar not null,
-    source_file       varchar not null,
-    source_sha256     varchar not null,
-    source_row        bigint not null,
-    run_id            varchar,
-    loaded_at         timestamp not null
+    h3_cell           varchar not null,{LINEAGE_DDL}
 );
 """
 
@@ -188,10 +182,7 @@ class EstReportsSource:
         return frame
 
     def validate(self, original: pd.DataFrame, ctx: LoadContext) -> tuple[pd.DataFrame, list[Rejection]]:
-        original = original.reset_index(drop=True)
-        raw = rename_by_alias(original, ALIASES)  # canonical names for parsing; quarantine keeps the originals
-        issues = RowIssues(len(raw), REASONS)
-        check_format(raw, issues)
+        original, raw, issues = begin_validation(original, ALIASES, REASONS)
         report_ids = check_ids(column(raw, "report_id"), issues)
 
         # --- category ------------------------------------------------------------------------------------------

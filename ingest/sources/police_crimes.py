@@ -19,6 +19,7 @@ from ingest import geo
 from ingest.ledger import LoadContext, Rejection
 from ingest.redact import redact
 from ingest.sources.base import (
+    LINEAGE_DDL,
     UnreadableFileError,
     read_delimited,
     read_json_records,
@@ -31,8 +32,7 @@ from ingest.sources.common import (
     LOCATION_REASONS,
     NOT_AN_OBJECT,
     TIME_REASONS,
-    RowIssues,
-    check_format,
+    begin_validation,
     check_ids,
     check_time_bounds,
     clean_column,
@@ -66,7 +66,7 @@ REASONS: dict[str, str] = {
     **EXTRA_CELLS,
 }
 
-RAW_DDL = """
+RAW_DDL = f"""
 create table if not exists raw.police_crimes (
     crime_id          varchar not null,
     offence_code      varchar,              -- brottskod (4 digits), where given
@@ -79,13 +79,7 @@ create table if not exists raw.police_crimes (
     coord_input       varchar not null,     -- wgs84 | sweref99tm: what the extract gave
     municipality_code varchar,
     area_id           varchar not null,
-    h3_cell           varchar not null,
-    batch_id          varchar not null,
-    source_file       varchar not null,
-    source_sha256     varchar not null,
-    source_row        bigint not null,
-    run_id            varchar,
-    loaded_at         timestamp not null
+    h3_cell           varchar not null,{LINEAGE_DDL}
 );
 """
 
@@ -121,10 +115,7 @@ class PoliceCrimesSource:
         return frame
 
     def validate(self, original: pd.DataFrame, ctx: LoadContext) -> tuple[pd.DataFrame, list[Rejection]]:
-        original = original.reset_index(drop=True)
-        raw = rename_by_alias(original, ALIASES)
-        issues = RowIssues(len(raw), REASONS)
-        check_format(raw, issues)
+        original, raw, issues = begin_validation(original, ALIASES, REASONS)
         crime_ids = check_ids(column(raw, "crime_id"), issues)
 
         codes = clean_column(column(raw, "offence_code"))

@@ -36,7 +36,7 @@ import pandas as pd
 from ingest import geo, reference
 from ingest.ledger import LoadContext, Rejection
 from ingest.loader import insert_frame
-from ingest.sources.base import UnreadableFileError, as_text, decode_text
+from ingest.sources.base import LINEAGE_DDL, UnreadableFileError, as_text, decode_text
 from ingest.sources.common import (
     ID_REASONS,
     NOT_AN_OBJECT,
@@ -70,7 +70,7 @@ REASONS: dict[str, str] = {
 MATCH_METHODS = ("location_name", "name_last_part", "county_only")
 AREA_MATCH_METHODS = ("gazetteer_place_name", "gazetteer_area_name", "none")
 
-REVISIONS_DDL = """
+REVISIONS_DDL = f"""
 create table if not exists raw.police_events (
     event_id          bigint not null,
     content_hash      varchar not null,     -- sha256 (16 hex) of the API object; one row per distinct version
@@ -106,13 +106,7 @@ create table if not exists raw.police_event_deliveries (
     event_id        bigint not null,
     content_hash    varchar not null,
     fetched_at      timestamp not null,
-    fetched_at_from varchar not null,
-    batch_id        varchar not null,
-    source_file     varchar not null,
-    source_sha256   varchar not null,
-    source_row      bigint not null,
-    run_id          varchar,
-    loaded_at       timestamp not null
+    fetched_at_from varchar not null,{LINEAGE_DDL}
 );
 """
 
