@@ -107,8 +107,9 @@ def read_json_records(path: Path, records_key: str | None = None) -> pd.DataFram
 
 def read_xlsx(path: Path) -> pd.DataFrame:
     """The first sheet of an Excel export, every cell as text."""
-    from openpyxl import load_workbook
     from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)

@@ -17,7 +17,6 @@ from ingest import geo, taxonomy
 from ingest.ledger import LoadContext, Rejection
 from ingest.parsing import blank, clean_text, parse_bool, parse_number
 from ingest.redact import redact
-from ingest.sources.common import ID_REASONS, LOCATION_REASONS, TIME_REASONS, check_ids, locate, parse_times
 from ingest.sources.base import (
     UnreadableFileError,
     raw_row_content,
@@ -26,6 +25,7 @@ from ingest.sources.base import (
     read_xlsx,
     rename_by_alias,
 )
+from ingest.sources.common import ID_REASONS, LOCATION_REASONS, TIME_REASONS, check_ids, locate, parse_times
 
 # Export headers we accept for each canonical field (Swedish first; matched without case or punctuation).
 ALIASES: dict[str, tuple[str, ...]] = {
