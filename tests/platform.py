@@ -38,11 +38,14 @@ def range_tags(first: str, last: str) -> dict[str, str]:
 
 def materialize_weeks(data_dir: Path, first_week: date, last_week: date, *, instance=None,
                       raise_on_error: bool = True) -> dg.ExecuteInProcessResult:
-    """One single-run backfill of the weekly refresh over [first_week, last_week] (Mondays)."""
+    """The weekly refresh of one week (a partition key, as the schedule and sensor run it), or of a range of
+    weeks as one single-run backfill (as `make refresh` runs it)."""
+    single = first_week == last_week
     return dg.materialize(
         weekly_assets(),
         resources=resources_for(data_dir),
         instance=instance or dg.DagsterInstance.ephemeral(),
-        tags=range_tags(first_week.isoformat(), last_week.isoformat()),
+        partition_key=first_week.isoformat() if single else None,
+        tags=None if single else range_tags(first_week.isoformat(), last_week.isoformat()),
         raise_on_error=raise_on_error,
     )

@@ -35,7 +35,7 @@ def files_for_partitions(context: dg.AssetExecutionContext, folder: Path, patter
                          weekly: bool) -> list[Path]:
     """The landing files a run should load: all of them, or, for a weekly source, those of the partition's weeks."""
     files = landing_files(folder, patterns)
-    if not weekly or not context.has_partition_key_range:
+    if not weekly or not in_partitioned_run(context):
         return files
     window = context.partition_time_window
     first, end = window.start.date(), window.end.date()
@@ -108,7 +108,7 @@ def build_ingest_asset(
             check = reconcile(con, source, spec.raw_table)
             total_rows = con.execute(f"select count(*) from {spec.raw_table}").fetchall()[0][0]  # noqa: S608
             week_rows = (rows_in_window(con, spec.raw_table, event_time_column, context.partition_time_window)
-                         if weekly and event_time_column and context.has_partition_key_range else None)
+                         if weekly and event_time_column and in_partitioned_run(context) else None)
         for result in load.failed:
             context.log.error(f"could not load {result.error}")
         yield dg.MaterializeResult(
@@ -150,8 +150,13 @@ def build_ingest_asset(
     return _ingest
 
 
+def in_partitioned_run(context: dg.AssetExecutionContext) -> bool:
+    """True for a run of one partition or of a partition range (single-run backfill)."""
+    return context.has_partition_key or context.has_partition_key_range
+
+
 def _partition_label(context: dg.AssetExecutionContext) -> str | None:
-    if not context.has_partition_key_range:
+    if not in_partitioned_run(context):
         return None
     keys = context.partition_key_range
     return keys.start if keys.start == keys.end else f"{keys.start}...{keys.end}"

@@ -88,8 +88,9 @@ def test_code_location_runs_with_postgres_storage(postgres, tmp_path, monkeypatc
         assert isinstance(instance.run_storage, PostgresRunStorage)
         data_dir = tmp_path / "data"
         (data_dir / "landing" / "areas").mkdir(parents=True)
-        from ingest.demo.uppsala import area_layer_geojson
         import json
+
+        from ingest.demo.uppsala import area_layer_geojson
 
         (data_dir / "landing" / "areas" / "districts.geojson").write_text(json.dumps(area_layer_geojson()))
         outcome = dg.materialize([raw_areas], resources=resources_for(data_dir), instance=instance)
