@@ -32,8 +32,7 @@ def _prepare_dbt_manifest() -> None:
         return
     dbt = Path(sys.executable).parent / "dbt"
     subprocess.run([str(dbt), "parse", "--quiet", "--profiles-dir", "."], cwd=project, check=True,
-                   env={**os.environ, "LAGESBILD_WAREHOUSE_PATH": os.environ.get(
-                       "LAGESBILD_WAREHOUSE_PATH", str(project / "target" / "parse.duckdb"))})
+                   env={**os.environ, "DBT_DUCKDB_PATH": str(project / "target" / "parse.duckdb")})
 
 
 def pytest_configure(config):

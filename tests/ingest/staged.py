@@ -139,7 +139,7 @@ def run_dbt_staging(warehouse: Path, scratch: Path) -> None:
         [str(dbt), "run", "--quiet", "--select", "staging", "--profiles-dir", ".", "--target-path", str(target),
          "--log-path", str(scratch / "dbt_logs")],
         cwd=project, capture_output=True, text=True, timeout=600,
-        env={**os.environ, "LAGESBILD_WAREHOUSE_PATH": str(warehouse), "DO_NOT_TRACK": "1"},
+        env={**os.environ, "DBT_DUCKDB_PATH": str(warehouse), "DO_NOT_TRACK": "1"},
     )
     if result.returncode != 0:
         raise RuntimeError(f"dbt run failed:\n{result.stdout}\n{result.stderr}")
