@@ -60,8 +60,12 @@ def current_area_index(con: duckdb.DuckDBPyConnection, municipality_code: str | 
 
 
 def current_gazetteer(con: duckdb.DuckDBPyConnection) -> Gazetteer:
-    """Area names of the loaded layers, plus the demo's named places where their districts are loaded."""
-    areas = _current_areas(con, "area_id, area_name, municipality_code")
+    """Area names of the loaded layers, plus the demo's named places where their districts are loaded.
+
+    Whole municipalities are left out: an event already has its municipality, and the name of one ("Uppsala")
+    stands in every title, where it would make every district match ambiguous."""
+    areas = [row[:3] for row in _current_areas(con, "area_id, area_name, municipality_code, area_type")
+             if row[3] != "municipality"]
     return build_gazetteer(areas, [(place.name, place.area_id) for place in PLACES])
 
 

@@ -132,8 +132,16 @@ def test_area_only_where_the_gazetteer_matches(warehouse):
 
 
 def test_gazetteer_prefers_the_longest_name_and_ignores_places_outside_the_layer(warehouse):
-    con, _ = warehouse
+    con, settings = warehouse
+    # A municipality layer loaded next to the districts must not make "..., Uppsala" titles ambiguous.
+    municipality = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {
+        "id": "0380", "kom_namn": "Uppsala"}, "geometry": {"type": "Polygon", "coordinates": [[
+            [17.3, 59.7], [18.0, 59.7], [18.0, 60.1], [17.3, 60.1], [17.3, 59.7]]]}}]}
+    path = settings.landing("areas") / "kommuner.geojson"
+    path.write_text(json.dumps(municipality), encoding="utf-8")
+    load_file(con, build_source("areas", con, settings), path, LoadContext())
     gazetteer = current_gazetteer(con)
+    assert gazetteer.match("Rån i Gottsunda, Uppsala", "0380") == ("gottsunda", "gazetteer_area_name", "Gottsunda")
     assert gazetteer.match("Rån vid Gottsunda centrum", "0380") == ("gottsunda", "gazetteer_place_name",
                                                                      "Gottsunda centrum")
     assert gazetteer.match("Rån vid Gottsunda centrum", "0381") == (None, "none", None)
