@@ -5,6 +5,7 @@ import dagster as dg
 from orchestration.assets.dbt import lagesbild_dbt_models
 from orchestration.assets.ingest import INGEST_ASSETS
 from orchestration.assets.publish import serving_snapshot
+from orchestration.checks.marts import MART_CHECKS
 from orchestration.resources import default_resources
 
 full_refresh = dg.define_asset_job(
@@ -18,6 +19,7 @@ full_refresh = dg.define_asset_job(
 
 defs = dg.Definitions(
     assets=[*INGEST_ASSETS, lagesbild_dbt_models, serving_snapshot],
+    asset_checks=MART_CHECKS,
     jobs=[full_refresh],
     resources=default_resources(),
 )

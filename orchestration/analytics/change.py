@@ -89,8 +89,9 @@ def _cusum_threshold_cached(mu0: float, shift: float, arl_weeks: int, seed: int,
     for t in range(arl_weeks):
         s = np.maximum(0.0, s + y[:, t] - k)
         running_max = np.maximum(running_max, s)
-    # A run length that is roughly geometric with mean ARL outlasts ARL weeks with probability e^-1.
-    return float(np.quantile(running_max, 1 - np.exp(-1)))
+    # A run length that is roughly geometric with mean ARL outlasts ARL weeks with probability e^-1: h is the value
+    # the in-control CUSUM stays at or below over ARL weeks in that share of series.
+    return float(np.quantile(running_max, np.exp(-1)))
 
 
 def cusum_threshold(mu0: float, shift: float, arl_weeks: int, seed: int, sims: int = 2000) -> float:

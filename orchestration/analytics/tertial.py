@@ -10,6 +10,7 @@ observed share of the tertial) and ``int_place_counts`` (cells). Rates are per 1
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass
 from datetime import date
 
@@ -43,8 +44,11 @@ def rate_ratio(count: float, exposure: float, count_before: float, exposure_befo
     if not usable or exposure <= 0 or exposure_before <= 0 or count + count_before == 0:
         return RateRatio(np.nan, np.nan, np.nan, np.nan)
     count, count_before = int(count), int(count_before)
-    test = test_poisson_2indep(count, exposure, count_before, exposure_before, method="exact-cond")
-    lo, hi = confint_poisson_2indep(count, exposure, count_before, exposure_before, method="mover", alpha=alpha)
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # a zero count before gives an infinite ratio and bound
+        test = test_poisson_2indep(count, exposure, count_before, exposure_before, method="exact-cond")
+        lo, hi = confint_poisson_2indep(count, exposure, count_before, exposure_before, method="mover",
+                                        alpha=alpha)
     rr = (count / exposure) / (count_before / exposure_before) if count_before > 0 else np.inf
     return RateRatio(float(rr), float(lo), float(hi), float(test.pvalue))
 
@@ -69,15 +73,14 @@ def _comparisons(frame: pd.DataFrame, months_back: int, prefix: str, params: Par
     return out
 
 
-def _cells_by_tertial(place_counts: pd.DataFrame, params: Parameters, tertial_starts: dict[str, date]
-                      ) -> pd.DataFrame:
+def _cells_by_tertial(place_counts: pd.DataFrame, params: Parameters, tertial_ids: list[str]) -> pd.DataFrame:
     """Per cell and tertial: incidents, and whether the cell is a Gi* hot spot (FDR) that tertial."""
     cells = sorted(place_counts["h3_cell"].unique())
     cell_area = place_counts.groupby("h3_cell")["area_id"].first()
     per_tertial = place_counts.groupby(["tertial_id", "h3_cell"])["n_incidents"].sum()
     weights = h3_weights(cells)
     frames = []
-    for tertial_id in tertial_starts:
+    for tertial_id in tertial_ids:
         counts = per_tertial.get(tertial_id, pd.Series(dtype=float)).reindex(cells, fill_value=0).to_numpy(float)
         result = gi_star(counts, weights, params.gi_permutations, params.random_seed, params.gi_fdr_q,
                          params.gi_min_count)
@@ -123,7 +126,7 @@ def _persistence(frame: pd.DataFrame, params: Parameters) -> pd.DataFrame:
     return out.reindex(frame.index)
 
 
-def _eb_columns(frame: pd.DataFrame, value: str, name: str, level: float) -> dict[str, EmpiricalBayes]:
+def _eb_columns(frame: pd.DataFrame, value: str, name: str, level: float) -> dict[date, EmpiricalBayes]:
     """EB per tertial of ``value`` over exposure, written as ``name``_eb / _lo95 / _hi95 per 1,000 residents."""
     models = {}
     for start, rows in frame.groupby("tertial_start"):
@@ -244,7 +247,7 @@ def build_area_tertial(area_tertial: pd.DataFrame, place_counts: pd.DataFrame, p
     eb_est = _eb_columns(frame, "est_severity_sum", "est_severity_rate", params.eb_interval_tertial)
     eb_incident = _eb_columns(frame, "n_incidents", "incident_rate", params.eb_interval_tertial)
 
-    for start, rows in frame.groupby("tertial_start"):
+    for _, rows in frame.groupby("tertial_start"):
         for value, suffix in (("harm_sum", ""), ("n_est_reports", "_est")):
             result = funnel(rows[value], rows["exposure"], params.funnel_limit, params.funnel_winsor)
             frame.loc[rows.index, f"funnel_expected{suffix}"] = result.expected
@@ -259,12 +262,11 @@ def build_area_tertial(area_tertial: pd.DataFrame, place_counts: pd.DataFrame, p
     frame = frame.join(_persistence(frame, params))
     frame["chronic_flag"] = frame["persistence_6t"] >= params.chronic_min_tertials
 
-    starts = dict(frame.groupby("tertial_id")["tertial_start"].first())
-    cells = _cells_by_tertial(place_counts, params, starts)
+    cells = _cells_by_tertial(place_counts, params, sorted(frame["tertial_id"].unique()))
     frame = frame.merge(_place_summary(cells), on=["tertial_id", "area_id"], how="left")
     for column in ("n_cells_active", "n_cells_hot"):
-        frame[column] = frame[column].fillna(0).astype(int)
-    frame["share_cells_hot"] = frame["share_cells_hot"].fillna(0.0)
+        frame[column] = pd.to_numeric(frame[column]).fillna(0).astype(int)
+    frame["share_cells_hot"] = pd.to_numeric(frame["share_cells_hot"]).fillna(0.0)
     frame["top_places"] = frame["top_places"].fillna("[]")
 
     tertials = sorted(frame["tertial_start"].unique())
