@@ -7,6 +7,7 @@ are the same values, so the functions can be called without the warehouse (a tes
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from datetime import date
 
 import pandas as pd
 
@@ -70,6 +71,18 @@ class Versions:
         for name in ("harm_weight_version", "severity_scale_version", "parameters_version"):
             frame[name] = getattr(self, name)
         return frame
+
+
+def in_window(frame: pd.DataFrame, first_day: str, last_day: str, min_date: date | None, max_date: date | None
+              ) -> pd.DataFrame:
+    """The rows whose period [first_day, last_day] overlaps the window [min_date, max_date) (dbt vars), renumbered.
+    A week is in the window when it starts in it (first_day = last_day = week_start)."""
+    keep = pd.Series(True, index=frame.index)
+    if min_date is not None:
+        keep &= frame[last_day] >= min_date
+    if max_date is not None:
+        keep &= frame[first_day] < max_date
+    return frame[keep].reset_index(drop=True)
 
 
 def single_version(frame: pd.DataFrame, column: str) -> str:

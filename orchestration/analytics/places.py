@@ -87,9 +87,9 @@ def build_place_week(place_counts: pd.DataFrame, params: Parameters, versions: V
     hot_class = np.select([persistent, new, hot], ["persistent_hot_spot", "new_hot_spot", "hot_spot"],
                           "not_significant")
 
-    in_window = np.zeros(len(weeks), bool)
-    in_window[out_weeks] = True
-    active = ((windowed["n_incidents"] > 0) | hot) & in_window[np.newaxis, :]
+    output_week = np.zeros(len(weeks), bool)
+    output_week[out_weeks] = True
+    active = ((windowed["n_incidents"] > 0) | hot) & output_week[np.newaxis, :]
     i, t = np.nonzero(active)
     order = np.lexsort((i, t))  # by week, then cell
     i, t = i[order], t[order]

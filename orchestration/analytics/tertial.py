@@ -22,7 +22,7 @@ from statsmodels.stats.rates import confint_poisson_2indep, test_poisson_2indep
 from orchestration.analytics import priority, reasons
 from orchestration.analytics.change import bh_q
 from orchestration.analytics.hotspots import gi_star, h3_weights
-from orchestration.analytics.params import Parameters, Versions
+from orchestration.analytics.params import Parameters, Versions, in_window
 from orchestration.analytics.rates import EmpiricalBayes, funnel, marshall_eb
 
 
@@ -288,10 +288,4 @@ def build_area_tertial(area_tertial: pd.DataFrame, place_counts: pd.DataFrame, p
     frame["reasons_sv"] = ["; ".join(sv for _, sv, _ in r) or None for r in explained]
     frame["reasons_en"] = ["; ".join(en for _, _, en in r) or None for r in explained]
     frame["weights_version"] = weights.version
-    versions.stamp(frame)
-
-    if min_date is not None:
-        frame = frame[frame["tertial_end"] >= min_date]
-    if max_date is not None:
-        frame = frame[frame["tertial_start"] < max_date]
-    return frame.reset_index(drop=True)
+    return in_window(versions.stamp(frame), "tertial_start", "tertial_end", min_date, max_date)

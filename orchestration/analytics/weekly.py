@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from orchestration.analytics import change, reasons
-from orchestration.analytics.params import Parameters, Versions
+from orchestration.analytics.params import Parameters, Versions, in_window
 from orchestration.analytics.rates import marshall_eb
 
 # The count series tested for unusual weeks: series → count column. EST reports and police crimes are tested
@@ -150,10 +150,4 @@ def build_area_week(area_week: pd.DataFrame, params: Parameters, versions: Versi
     frame["rank_harm_rate_eb"] = by_week["harm_rate_eb"].rank(ascending=False, method="min").astype("Int64")
     frame["rank_est_rate_eb"] = by_week["est_rate_eb"].rank(ascending=False, method="min").astype("Int64")
     frame["data_through"] = frame["week_start"].max() + pd.Timedelta(days=6)
-    versions.stamp(frame)
-
-    if min_date is not None:
-        frame = frame[frame["week_start"] >= min_date]
-    if max_date is not None:
-        frame = frame[frame["week_start"] < max_date]
-    return frame.reset_index(drop=True)
+    return in_window(versions.stamp(frame), "week_start", "week_start", min_date, max_date)

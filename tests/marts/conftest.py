@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -59,7 +57,8 @@ def built_marts(tmp_path_factory) -> BuiltMarts:
     """Built once per test session even across pytest-xdist workers: the first worker builds under a lock in the
     session's shared temporary folder, the others wait and read the same warehouse (read-only). (xdist_group marks
     do not keep tests on one worker with pytest 9, whose nodeids xdist 3.8 can no longer suffix.)"""
-    shared = tmp_path_factory.getbasetemp().parent
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # xdist: .../pytest-N/popen-gwX
     root = shared / "marts_pipeline"
     with open(shared / "marts_pipeline.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -91,15 +90,30 @@ def _build(root: Path) -> float:
     finally:
         con.close()
 
-    # Own target and log paths: the shared dbt_project/target holds the manifest other tests load.
+    # In-process (the statistics modules are already imported by the other tests), with its own target and log
+    # paths: the shared dbt_project/target holds the manifest other tests load. The dbt data tests are left to the
+    # platform slice test and `make refresh`, which build the same models from the same generator; the unit tests run.
+    from dbt.cli.main import dbtRunner
+
+    from orchestration.assets.dbt import release_dbt_duckdb_handle
+
     started = time.perf_counter()
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "build", "--profiles-dir", ".", "--target-path",
-         str(root / "target"), "--log-path", str(root / "logs")],
-        cwd=REPO / "dbt_project", capture_output=True, text=True, timeout=600,
-        env={**os.environ, "LAGESBILD_WAREHOUSE_PATH": str(settings.warehouse), "DO_NOT_TRACK": "1"},
-    )
+    previous = os.environ.get("LAGESBILD_WAREHOUSE_PATH")
+    os.environ["LAGESBILD_WAREHOUSE_PATH"] = str(settings.warehouse)
+    try:
+        result = dbtRunner().invoke([
+            "build", "--project-dir", str(REPO / "dbt_project"), "--profiles-dir", str(REPO / "dbt_project"),
+            "--target-path", str(root / "target"), "--log-path", str(root / "logs"), "--quiet",
+            "--exclude", "test_type:data",
+        ])
+    finally:
+        release_dbt_duckdb_handle()
+        if previous is None:
+            os.environ.pop("LAGESBILD_WAREHOUSE_PATH", None)
+        else:
+            os.environ["LAGESBILD_WAREHOUSE_PATH"] = previous
     seconds = time.perf_counter() - started
-    assert result.returncode == 0, result.stdout[-6000:]
+    failed = [f"{r.node.unique_id}: {r.message}" for r in (result.result or []) if r.status in ("error", "fail")]
+    assert result.success, failed or result.exception
     print(f"dbt build of the planted-effects data: {seconds:.1f} s")
     return seconds

@@ -69,11 +69,7 @@ counts as (
     select
         area_id,
         tertial_id,
-        count(*) filter (where source = 'est_reports') as n_est_reports,
-        count(*) filter (where source = 'est_reports' and is_guard_generated) as n_est_guard_reports,
-        sum(weight) filter (where source = 'est_reports') as est_severity_sum,
-        count(*) filter (where source = 'police_crimes') as n_police_crimes,
-        sum(weight) filter (where source = 'police_crimes') as harm_sum
+{{ incident_measures() }}
     from incidents
     group by area_id, tertial_id
 ),
@@ -88,26 +84,15 @@ category_maps as (
     select
         area_id,
         tertial_id,
-        to_json(map_from_entries(list((category_code, n) order by category_code)
-            filter (where source = 'est_reports'))) as n_est_by_category,
-        to_json(map_from_entries(list((category_code, n) order by category_code)
-            filter (where source = 'police_crimes'))) as n_crimes_by_type,
-        to_json(map_from_entries(list((category_code, weight_sum) order by category_code)
-            filter (where source = 'police_crimes'))) as harm_by_type
+        {{ category_map('est_reports') }} as n_est_by_category,
+        {{ category_map('police_crimes') }} as n_crimes_by_type,
+        {{ category_map('police_crimes', 'weight_sum') }} as harm_by_type
     from category_counts
     group by area_id, tertial_id
 ),
 
 population_by_tertial as (
-    select
-        spine.area_id,
-        spine.tertial_id,
-        arg_max(population.population, population.year) as population
-    from spine
-    left join population
-        on population.area_id = spine.area_id
-        and population.year <= year(spine.tertial_start)
-    group by spine.area_id, spine.tertial_id
+    {{ population_as_of('spine', 'population', 'tertial_id', 'tertial_start') }}
 ),
 
 final as (

@@ -37,11 +37,7 @@ counts as (
     select
         area_id,
         week_start,
-        count(*) filter (where source = 'est_reports') as n_est_reports,
-        count(*) filter (where source = 'est_reports' and is_guard_generated) as n_est_guard_reports,
-        sum(weight) filter (where source = 'est_reports') as est_severity_sum,
-        count(*) filter (where source = 'police_crimes') as n_police_crimes,
-        sum(weight) filter (where source = 'police_crimes') as harm_sum
+{{ incident_measures() }}
     from incidents
     group by area_id, week_start
 ),
@@ -56,10 +52,8 @@ category_maps as (
     select
         area_id,
         week_start,
-        to_json(map_from_entries(list((category_code, n) order by category_code)
-            filter (where source = 'est_reports'))) as n_est_by_category,
-        to_json(map_from_entries(list((category_code, n) order by category_code)
-            filter (where source = 'police_crimes'))) as n_crimes_by_type
+        {{ category_map('est_reports') }} as n_est_by_category,
+        {{ category_map('police_crimes') }} as n_crimes_by_type
     from category_counts
     group by area_id, week_start
 ),
@@ -107,16 +101,7 @@ reporting_by_week as (
 ),
 
 population_by_week as (
-    -- The latest population figure at or before the week's year (population is published with a lag).
-    select
-        spine.area_id,
-        spine.week_start,
-        arg_max(population.population, population.year) as population
-    from spine
-    left join population
-        on population.area_id = spine.area_id
-        and population.year <= year(spine.week_start)
-    group by spine.area_id, spine.week_start
+    {{ population_as_of('spine', 'population', 'week_start', 'week_start') }}
 ),
 
 filled as (
