@@ -23,6 +23,8 @@ class PriorityWeights:
         weights = dict(zip(frame["component"], frame["weight"].astype(float), strict=True))
         if set(weights) != set(COMPONENTS):
             raise ValueError(f"priority weights must cover exactly {COMPONENTS}, got {sorted(weights)}")
+        if abs(sum(weights.values()) - 1) > 1e-9:
+            raise ValueError(f"priority weights must sum to 1, got {sum(weights.values())}")
         versions = frame["weights_version"].unique()
         if len(versions) != 1:
             raise ValueError(f"priority_weights must carry one version, found {sorted(versions)}")

@@ -83,6 +83,15 @@ def test_ten_residents_and_one_event_do_not_top_the_tertial_ranking(tertial_mart
     assert last.loc["tiny", "p_top5"] < 0.5
 
 
+def test_the_parameter_seed_and_the_code_defaults_agree():
+    assert Parameters.from_frame(pd.read_csv(SEEDS / "analysis_parameters.csv")) == Parameters()
+    weights = pd.read_csv(SEEDS / "priority_weights.csv")
+    assert PriorityWeights.from_frame(weights).weights == {
+        "z_harm": 0.25, "z_est": 0.20, "z_abs": 0.15, "z_trend": 0.15, "z_persist": 0.15, "z_cluster": 0.10}
+    with pytest.raises(ValueError, match="sum to 1"):
+        PriorityWeights.from_frame(weights.assign(weight=0.5))
+
+
 def test_every_tertial_row_is_stamped_with_versions(tertial_mart):
     assert set(tertial_mart["weights_version"]) == {"priority-v1"}
     assert set(tertial_mart["harm_weight_version"]) == {"harm-test"}
