@@ -66,21 +66,24 @@ def series_statistics(y: np.ndarray, params: Parameters) -> dict[str, np.ndarray
     mu = expected_values(y, params)
     k = change.fit_nb_dispersion(y.ravel(), mu.ravel())
     p = change.exceedance_p(y.ravel(), mu.ravel(), k).reshape(y.shape)
-    q = np.column_stack([change.bh_q(p[:, t]) for t in range(y.shape[1])])
+    q = np.full(y.shape, np.nan)
+    for t in range(y.shape[1]):
+        q[:, t] = change.bh_q(p[:, t])  # across the week's areas
     cusum, cusum_h, ewma, ewma_limit = (np.full(y.shape, np.nan) for _ in range(4))
     for a in range(y.shape[0]):
         cusum[a] = change.poisson_cusum(y[a], mu[a], params.cusum_shift)
         typical = np.nanmedian(mu[a]) if np.isfinite(mu[a]).any() else np.nan
         cusum_h[a] = change.cusum_threshold(typical, params.cusum_shift, params.cusum_arl_weeks, params.random_seed)
         ewma[a], ewma_limit[a] = change.ewma(y[a], mu[a], params.ewma_lambda, params.ewma_sigmas)
+    z = change.wheeler_z(y, mu)
     with np.errstate(invalid="ignore"):
         alert = ((p < params.alert_p) & (y >= params.alert_min_count) & (y - mu >= params.alert_min_excess)
                  & (q < params.alert_q))
         return {
             "expected": mu, "nb_dispersion": np.full(y.shape, np.nan if k is None else k), "p_exceed": p,
-            "q_bh": q, "z_wheeler": change.wheeler_z(y, mu), "cusum": cusum, "cusum_h": cusum_h, "ewma": ewma,
+            "q_bh": q, "z_wheeler": z, "cusum": cusum, "cusum_h": cusum_h, "ewma": ewma,
             "ewma_limit": ewma_limit, "alert": alert,
-            "signal_wheeler_z": change.wheeler_z(y, mu) >= params.wheeler_z,
+            "signal_wheeler_z": z >= params.wheeler_z,
             "signal_cusum": cusum > cusum_h, "signal_ewma": ewma > ewma_limit,
         }
 
