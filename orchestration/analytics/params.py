@@ -36,6 +36,7 @@ class Parameters:
     random_seed: int = 20260101
     rank_draws: int = 1000
     top_k: int = 5
+    z_cap: float = 3
     persistence_tertials: int = 6
     persistence_top_share: float = 0.10
     chronic_min_tertials: int = 5

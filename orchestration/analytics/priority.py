@@ -45,13 +45,14 @@ def rank_desc(values: np.ndarray) -> np.ndarray:
     return (values[..., np.newaxis, :] > values[..., :, np.newaxis]).sum(axis=-1) + 1
 
 
-def standardise(raw: np.ndarray) -> np.ndarray:
-    """Robust z of each component across areas; raw is (..., areas, components)."""
+def standardise(raw: np.ndarray, cap: float) -> np.ndarray:
+    """Robust z of each component across areas, clipped at ±cap so that no single component decides a rank alone
+    (e.g. the one area that changed in an otherwise flat tertial); raw is (..., areas, components)."""
     out = np.empty_like(raw, dtype=float)
     for j in range(raw.shape[-1]):
         column = raw[..., j]
         out[..., j] = robust_z(column, axis=-1) if column.ndim > 1 else robust_z(column)
-    return out
+    return np.clip(out, -cap, cap)
 
 
 def sensitivity_ranks(components: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -72,9 +73,9 @@ class RankUncertainty:
     rank_median: np.ndarray
 
 
-def rank_uncertainty(raw_draws: np.ndarray, weights: np.ndarray, top_k: int) -> RankUncertainty:
+def rank_uncertainty(raw_draws: np.ndarray, weights: np.ndarray, top_k: int, cap: float) -> RankUncertainty:
     """raw_draws: (draws, areas, components) of the un-standardised components; each draw is standardised and
     ranked on its own, as if that draw were the truth."""
-    ranks = rank_desc(score(standardise(raw_draws), weights))
+    ranks = rank_desc(score(standardise(raw_draws, cap), weights))
     lo, median, hi = np.percentile(ranks, [5, 50, 95], axis=0, method="nearest")
     return RankUncertainty((ranks <= top_k).mean(axis=0), lo, hi, median)

@@ -168,7 +168,7 @@ def _priority_for_tertial(rows: pd.DataFrame, previous: pd.DataFrame | None, eb:
     exposure = sub["exposure"].to_numpy(float)
     raw = raw_components(sub["harm_rate_eb"].to_numpy(float), sub["est_severity_rate_eb"].to_numpy(float),
                          sub["incident_rate_eb"].to_numpy(float), prev_rate, exposure)
-    components = priority.standardise(raw)
+    components = priority.standardise(raw, params.z_cap)
     w = weights.vector()
     score = priority.score(components, w)
     rank = priority.rank_desc(score)
@@ -184,7 +184,8 @@ def _priority_for_tertial(rows: pd.DataFrame, previous: pd.DataFrame | None, eb:
         prev_all = eb_previous.draws(rng, draws) * 1000
         has_prev = prev_positions >= 0
         prev_d[:, has_prev] = prev_all[:, prev_positions[has_prev]]
-    uncertainty = priority.rank_uncertainty(raw_components(harm_d, est_d, inc_d, prev_d, exposure), w, params.top_k)
+    uncertainty = priority.rank_uncertainty(raw_components(harm_d, est_d, inc_d, prev_d, exposure), w, params.top_k,
+                                            params.z_cap)
 
     out = pd.DataFrame(components, columns=priority.COMPONENTS, index=sub.index)
     out["priority_score"] = score

@@ -213,7 +213,7 @@ def test_rank_uncertainty_is_sure_about_a_clear_leader_and_unsure_about_ties():
     base = np.array([[3.0, 3, 3, 3, 3, 3], [0, 0, 0, 0, 0, 0], [0.1, 0, 0, 0, 0, 0], [0, 0.1, 0, 0, 0, 0],
                      [-1, -1, -1, -1, -1, -1], [0, 0, 0.1, 0, 0, 0], [-0.5, 0, 0, 0, 0, 0]])
     draws = base[np.newaxis] + np.random.default_rng(2).normal(0, 0.3, size=(500, *base.shape))
-    result = priority.rank_uncertainty(draws, np.full(6, 1 / 6), top_k=1)
+    result = priority.rank_uncertainty(draws, np.full(6, 1 / 6), top_k=1, cap=3)
     assert result.p_top_k[0] == 1.0 and result.rank_lo90[0] == result.rank_hi90[0] == 1
     assert result.rank_hi90[1] - result.rank_lo90[1] >= 2
     assert priority.rank_desc(np.array([5.0, 9, 9, 1])).tolist() == [3, 1, 1, 4]
