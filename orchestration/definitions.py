@@ -5,6 +5,7 @@ import dagster as dg
 from orchestration.assets.dbt import DBT_ASSETS
 from orchestration.assets.ingest import INGEST_ASSETS
 from orchestration.assets.publish import serving_snapshot
+from orchestration.checks.marts import MART_CHECKS
 from orchestration.jobs import JOBS
 from orchestration.resources import default_resources
 from orchestration.schedules import SCHEDULES
@@ -12,6 +13,7 @@ from orchestration.sensors import SENSORS
 
 defs = dg.Definitions(
     assets=[*INGEST_ASSETS, *DBT_ASSETS, serving_snapshot],
+    asset_checks=MART_CHECKS,
     jobs=JOBS,
     schedules=SCHEDULES,
     sensors=SENSORS,

@@ -12,3 +12,8 @@
 {% macro tertial_id(local_date) -%}
     (cast(year({{ local_date }}) as varchar) || '-T' || cast(1 + (month({{ local_date }}) - 1) // 4 as varchar))
 {%- endmacro %}
+
+{#- First day of the tertial (1 January, 1 May or 1 September) a local date falls in. -#}
+{% macro tertial_start(local_date) -%}
+    make_date(cast(year({{ local_date }}) as bigint), cast(1 + 4 * ((month({{ local_date }}) - 1) // 4) as bigint), 1)
+{%- endmacro %}

@@ -15,13 +15,17 @@ import pandas as pd
 from api.snapshot import publish_snapshot
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 
-# The marts the snapshot must wait for (their blocking checks gate publication).
-MART_KEYS = [dg.AssetKey(["marts", "fct_area_week"])]
+# The marts the snapshot must wait for (and their blocking checks): every table in the `marts` schema is copied, but
+# only after these are built and checked, so a failing check leaves the last good snapshot in place.
+MARTS = ("fct_area_week", "fct_area_tertial", "fct_place_week",
+         "public_fct_area_week", "public_fct_area_tertial", "public_fct_place_week")
+MART_KEYS = [dg.AssetKey(["marts", mart]) for mart in MARTS]
 
 # Source → (raw table, event time column) for the freshness summary.
 FRESHNESS_SOURCES = {
     "est_reports": ("est_reports", "observed_at"),
     "police_crimes": ("police_crimes", "occurred_from"),
+    "police_events": ("police_events", "published_at"),
 }
 
 BATCHES_QUERY = """

@@ -1,0 +1,15 @@
+"""Weekly area mart (area × ISO week, zeros included): int_area_week plus the statistics SQL does badly.
+The work is done by orchestration.analytics.weekly (plain Python, unit-tested on its own)."""
+
+from orchestration.analytics.dbt_inputs import mart_inputs
+from orchestration.analytics.weekly import build_area_week
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    inputs = mart_inputs(
+        dbt.ref("analysis_parameters").df(), dbt.ref("harm_weights").df(), dbt.ref("est_categories").df(),
+        dbt.config.get("min_date"), dbt.config.get("max_date"),
+    )
+    area_week = dbt.ref("int_area_week").df()
+    return build_area_week(area_week, inputs.params, inputs.versions, inputs.min_date, inputs.max_date)
