@@ -86,7 +86,7 @@ def _build(root: Path) -> float:
     settings = PlatformSettings(data_dir=data_dir)
     con = connect_warehouse(settings)
     try:
-        for source in ("areas", "population", "est_reports", "police_crimes"):
+        for source in ("areas", "population", "est_reports", "police_crimes", "police_events", "bra_indicators"):
             load = load_source(source, con, settings, LoadContext(run_id="tests-marts"))
             assert not load.failed, [r.error for r in load.failed]
     finally:
@@ -101,7 +101,7 @@ def _build(root: Path) -> float:
         [str(Path(sys.executable).parent / "dbt"), "build", "--profiles-dir", ".", "--target-path",
          str(root / "target"), "--log-path", str(root / "logs"), "--exclude", "test_type:data"],
         cwd=REPO / "dbt_project", capture_output=True, text=True, timeout=600,
-        env={**os.environ, "LAGESBILD_WAREHOUSE_PATH": str(settings.warehouse), "DO_NOT_TRACK": "1"},
+        env={**os.environ, "DBT_DUCKDB_PATH": str(settings.warehouse), "DO_NOT_TRACK": "1"},
     )
     seconds = time.perf_counter() - started
     assert result.returncode == 0, result.stdout[-6000:]

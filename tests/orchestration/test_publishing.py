@@ -64,6 +64,17 @@ def release_pending_week(base, data: Path) -> None:
             shutil.copy2(path, data / "landing" / source_dir.name / path.name)
 
 
+def wait_for_group_to_exit(group: int, timeout: float = 30.0) -> None:
+    """The killed dbt child releases its warehouse lock only once it has exited."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+
+
 def served_snapshot_id(data: Path) -> str:
     con = duckdb.connect(str(data / "serving" / "current.duckdb"), read_only=True)
     try:
@@ -122,8 +133,10 @@ def test_killed_run_keeps_serving_and_the_rerun_matches_an_uninterrupted_run(bas
         f" date.fromisoformat({config.end_week.isoformat()!r}))"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAGESBILD_")}
+    # A session of its own: dagster-dbt runs dbt as a child process, and a killed run (an OOM kill, a container
+    # stop) takes its whole process group down, dbt included.
     process = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
     seen = []
     deadline = time.monotonic() + 240
     for line in process.stdout:
@@ -131,9 +144,10 @@ def test_killed_run_keeps_serving_and_the_rerun_matches_an_uninterrupted_run(bas
         if "Running dbt command" in line or time.monotonic() > deadline:
             break
     time.sleep(1.0)
-    process.send_signal(signal.SIGKILL)
+    os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL
+    wait_for_group_to_exit(process.pid)
     assert any("Running dbt command" in line for line in seen), "".join(seen[-20:])
 
     # 2. The previous snapshot is still served, intact.

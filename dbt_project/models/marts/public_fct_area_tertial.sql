@@ -1,3 +1,5 @@
+{{ config(tags=['tertial']) }}
+
 -- The tertial area mart for the public role: counts from 1 to k − 1 suppressed with what derives from them; the
 -- priority index and its uncertainty are kept (they summarise whole areas over four months); no places.
 with
