@@ -1,0 +1,52 @@
+"""Problems from a published forecast: the place table and the place × day-of-week × hour risk table."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from orchestration.analytics.forecast import day_profiles
+from orchestration.analytics.guards.model import DEPOT_ID, BreakRule, Location, Place, Unit
+
+DEFAULT_SHIFT = (15 * 60, 23 * 60)
+DEFAULT_BREAK = BreakRule(earliest=18 * 60, latest=20 * 60, minutes=30)  # 30 minutes within mid-shift ± 60 min
+# The recent level counts as an increase when the EWMA is this far above the long-run mean (a reason code only).
+RECENT_INCREASE_RATIO = 1.5
+
+
+def places_for_day(places: pd.DataFrame, risk: pd.DataFrame, day: date) -> tuple[Place, ...]:
+    """Every forecast place with its expected harm per hour on ``day`` (by its day of the week)."""
+    profiles = day_profiles(risk, day)
+    result = []
+    for row in places.itertuples(index=False):
+        hourly = profiles.get(row.place_id)
+        if hourly is None:
+            continue
+        result.append(Place(
+            place_id=row.place_id, name=row.place_name, lat=float(row.lat), lon=float(row.lon),
+            hourly_risk=hourly, area_id=row.area_id, last_week_harm=float(row.last_week_harm),
+            recent_increase=bool(row.ewma_recent > RECENT_INCREASE_RATIO * row.mean_long_run and row.ewma_recent > 1),
+        ))
+    return tuple(result)
+
+
+def default_units(depot: Location, count: int = 2, break_rule: BreakRule | None = DEFAULT_BREAK) -> tuple[Unit, ...]:
+    """``count`` guards (g1, g2) starting and ending at the depot; one unit of two guards when ``count`` is 0."""
+    if count == 0:
+        return (Unit("g1+g2", depot, depot, break_rule, guards=2),)
+    return tuple(Unit(f"g{i + 1}", depot, depot, break_rule) for i in range(count))
+
+
+def depot(lat: float, lon: float) -> Location:
+    return Location(DEPOT_ID, lat, lon)
+
+
+def minutes_of(hhmm: str) -> int:
+    """'15:30' → 930."""
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
