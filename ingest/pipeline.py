@@ -18,6 +18,7 @@ from ingest.settings import PlatformSettings
 from ingest.sources.areas import AreasSource
 from ingest.sources.base import SourceSpec
 from ingest.sources.est_reports import EstReportsSource
+from ingest.sources.guard_visits import GuardVisitsSource
 from ingest.sources.police_crimes import PoliceCrimesSource
 from ingest.sources.population import PopulationSource
 
@@ -59,6 +60,7 @@ def build_source(name: str, con: duckdb.DuckDBPyConnection, settings: PlatformSe
         "population": lambda: PopulationSource(known_area_ids=frozenset(current_area_index(con).area_ids)),
         "est_reports": lambda: EstReportsSource(area_index=current_area_index(con, settings.municipality_code)),
         "police_crimes": lambda: PoliceCrimesSource(area_index=current_area_index(con, settings.municipality_code)),
+        "guard_visits": GuardVisitsSource,
     }
     if name not in builders:
         raise ValueError(f"no loader for source {name!r}")

@@ -3,6 +3,7 @@
 import dagster as dg
 
 from orchestration.assets.dbt import lagesbild_dbt_models
+from orchestration.assets.guards import GUARD_ASSETS
 from orchestration.assets.ingest import INGEST_ASSETS
 from orchestration.assets.publish import serving_snapshot
 from orchestration.resources import default_resources
@@ -17,7 +18,7 @@ full_refresh = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[*INGEST_ASSETS, lagesbild_dbt_models, serving_snapshot],
+    assets=[*INGEST_ASSETS, lagesbild_dbt_models, *GUARD_ASSETS, serving_snapshot],
     jobs=[full_refresh],
     resources=default_resources(),
 )

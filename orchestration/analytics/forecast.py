@@ -156,7 +156,10 @@ def place_catalogue(placed: pd.DataFrame, gazetteer: pd.DataFrame) -> pd.DataFra
     """Name, kind, point and area of every place in ``placed``: the gazetteer's, or the H3 cell's centre."""
     ids = sorted(placed["place_id"].unique())
     named = gazetteer.set_index("place_id")
-    usual_area = placed.groupby("place_id")["area_id"].agg(lambda s: s.mode().iloc[0] if s.notna().any() else None)
+    # A cell's area: the one most of its incidents were placed in (cells on a boundary straddle two).
+    pairs = placed.groupby(["place_id", "area_id"]).size().rename("n").reset_index()
+    usual_area = (pairs.sort_values(["n", "area_id"], ascending=[False, True]).drop_duplicates("place_id")
+                  .set_index("place_id")["area_id"])
     rows = []
     for place_id in ids:
         if place_id in named.index:

@@ -9,7 +9,13 @@ import dagster as dg
 from api.snapshot import publish_snapshot
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 
-MART_KEYS = [dg.AssetKey(["marts", "fct_area_week"])]
+MART_KEYS = [
+    dg.AssetKey(["marts", "fct_area_week"]),
+    # guard scheduling (orchestration/assets/guards.py)
+    *(dg.AssetKey(["marts", name]) for name in ("fct_place_risk_forecast", "dim_guard_places", "dim_guard_map_areas",
+                                                "fct_guard_plan_visits", "fct_guard_plan_units",
+                                                "fct_guard_plan_metrics")),
+]
 
 
 def git_commit() -> str | None:

@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 
 from orchestration.analytics.forecast import day_profiles
-from orchestration.analytics.guards.model import DEPOT_ID, BreakRule, Location, Place, Unit
+from orchestration.analytics.guards.model import DEPOT_ID, BreakRule, Location, Place, PlanParams, Problem, Unit
 
 DEFAULT_SHIFT = (15 * 60, 23 * 60)
 DEFAULT_BREAK = BreakRule(earliest=18 * 60, latest=20 * 60, minutes=30)  # 30 minutes within mid-shift ± 60 min
@@ -50,3 +50,21 @@ def minutes_of(hhmm: str) -> int:
 
 def hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def problem_for_day(places: pd.DataFrame, risk: pd.DataFrame, day: date, units: tuple[Unit, ...], *,
+                    shift: tuple[int, int] = DEFAULT_SHIFT, pinned: frozenset[str] = frozenset(),
+                    excluded: frozenset[str] = frozenset(), candidate_places: frozenset[str] | None = None,
+                    params: PlanParams | None = None, travel: object | None = None) -> Problem:
+    """One day's problem over the published forecast (``places``: PLACE_COLUMNS + provenance; ``risk``: the
+    place × day-of-week × hour table). ``candidate_places`` narrows the places considered (pinned ones stay)."""
+    day_places = places_for_day(places, risk, day)
+    if candidate_places is not None:
+        day_places = tuple(p for p in day_places if p.place_id in candidate_places | pinned)
+    first = places.iloc[0] if len(places) else None
+    return Problem(
+        day=day, shift_start=shift[0], shift_end=shift[1], units=units, places=day_places, pinned=pinned,
+        excluded=excluded, params=params or PlanParams(), travel=travel,
+        forecast_version=str(first["forecast_model_version"]) if first is not None else "",
+        data_cutoff=str(first["data_cutoff"]) if first is not None else "",
+    )
