@@ -23,7 +23,7 @@ from ingest.demo.uppsala import PLACES as NAMED_PLACES
 from orchestration.analytics import forecast as fc
 from orchestration.analytics.guards import demo
 from orchestration.analytics.guards.checker import check_plan
-from orchestration.analytics.guards.inputs import default_units, depot, minutes_of, problem_for_day
+from orchestration.analytics.guards.inputs import break_for_shift, default_units, depot, minutes_of, problem_for_day
 from orchestration.analytics.guards.model import DEPOT_ID, PlanParams
 from orchestration.analytics.guards.planner import plan_day
 from orchestration.analytics.guards.tables import plan_id_for, plan_tables
@@ -116,6 +116,8 @@ class GuardPlanConfig(dg.Config):
     guards: int = 2  # 1 or 2 separate guards; 0 = both guards together as one unit
     shift_start: str = "15:00"
     shift_end: str = "23:00"
+    # Other shifts on some days, e.g. {"fri": "16:00-23:59", "sat": "16:00-23:59"} (local times, same day).
+    shift_by_weekday: dict[str, str] = {}
     dwell_min: int = 15
     top_n_candidates: int = 25
     n_variants: int = PlanParams.n_variants
@@ -148,15 +150,16 @@ def guard_plans(context: dg.AssetExecutionContext, config: GuardPlanConfig, ware
         places = con.execute(f"select * from {'.'.join(PLACES_KEY.path)}").df()
         risk = con.execute(f"select * from {'.'.join(FORECAST_KEY.path)}").df()
     base = places[places["place_kind"] == "depot"].iloc[0]
-    units = default_units(depot(float(base["lat"]), float(base["lon"])), config.guards)
+    depot_location = depot(float(base["lat"]), float(base["lon"]))
     forecast_places = places[places["place_kind"] != "depot"]
     week_start = pd.Timestamp(places["target_week_start"].iloc[0]).date()
     tables: dict[str, list[pd.DataFrame]] = {"visits": [], "units": [], "metrics": []}
     violations: dict[str, list[str]] = {}
     for offset in range(config.days if len(forecast_places) else 0):
         day = week_start + timedelta(days=offset)
-        problem = problem_for_day(forecast_places, risk, day, units,
-                                  shift=(minutes_of(config.shift_start), minutes_of(config.shift_end)), params=params)
+        shift = shift_of(config, day)
+        units = default_units(depot_location, config.guards, break_for_shift(*shift))
+        problem = problem_for_day(forecast_places, risk, day, units, shift=shift, params=params)
         plan = plan_day(problem)
         context.log.info(f"{day}: {plan.solver_status}, RWC {plan.metrics.risk_weighted_coverage:.3f} "
                          f"(naive {plan.baselines['naive_topk'].metrics.risk_weighted_coverage:.3f}) "
@@ -187,6 +190,22 @@ def guard_plans(context: dg.AssetExecutionContext, config: GuardPlanConfig, ware
         for rwc, value in zip(per_day(metrics), per_day(metrics, "plan_value"), strict=True))
     yield dg.AssetCheckResult(check_name="recommended_beats_naive", asset_key=PLAN_METRICS_KEY, passed=beats,
                               severity=dg.AssetCheckSeverity.WARN, metadata=summary)
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def shift_of(config: GuardPlanConfig, day: date) -> tuple[int, int]:
+    """The day's shift in minutes after midnight: the weekday's own if configured, else the default."""
+    unknown = set(config.shift_by_weekday) - set(WEEKDAYS)
+    if unknown:
+        raise ValueError(f"shift_by_weekday: unknown days {sorted(unknown)} (use {', '.join(WEEKDAYS)})")
+    start, end = config.shift_by_weekday.get(WEEKDAYS[day.weekday()], f"{config.shift_start}-{config.shift_end}") \
+        .split("-")
+    shift = (minutes_of(start), minutes_of(end))
+    if shift[1] <= shift[0]:
+        raise ValueError(f"the shift on {day} ends before it starts ({start}-{end})")
+    return shift
 
 
 def per_day(metrics: pd.DataFrame, value: str = "risk_weighted_coverage") -> list[dict]:

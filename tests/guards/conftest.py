@@ -48,10 +48,11 @@ def small_problem(n_places: int = 5, n_units: int = 1, shift: tuple[int, int] = 
 
 
 def week_problem(places: tuple[Place, ...], **changes) -> Problem:
-    """A full default shift (15-23) for two guards over the given places."""
+    """A full default shift (15-23) for two guards over the given places. The clock limit is generous so that the
+    solution counts stop the searches even on a busy test machine (they take about a second)."""
     units = tuple(Unit(f"g{i + 1}", DEPOT, DEPOT, DEFAULT_BREAK) for i in range(2))
     problem = Problem(day=DAY, shift_start=15 * 60, shift_end=23 * 60,
-                      units=units, places=places, params=PlanParams(solver_time_limit_s=2.0, n_variants=4))
+                      units=units, places=places, params=PlanParams(solver_time_limit_s=6.0, n_variants=4))
     return replace(problem, **changes)
 
 

@@ -96,7 +96,7 @@ def test_same_seed_same_plan_and_seeds_vary_the_plan():
     first, again = plan_day(problem, seed=20260313), plan_day(problem, seed=20260313)
     assert first.reproducible and again.reproducible
     assert first.routes == again.routes
-    plans = [first] + [plan_day(problem, seed=seed) for seed in (1, 2, 3)]
+    plans = [first] + [plan_day(problem, seed=seed) for seed in (1, 2)]
     for plan in plans:
         assert_valid(plan)
         assert plan.variants_near_best >= 1

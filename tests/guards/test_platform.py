@@ -104,7 +104,7 @@ def test_on_demand_recommendation_with_constraints(client, published):
         "date": dates["dates"][0], "shift": {"start": "16:00", "end": "22:00"},
         "units": [{"id": "team", "guards": 2, "break": {"earliest": "18:00", "latest": "20:00", "minutes": 30}}],
         "pinned_places": [pinned], "excluded_places": [excluded],
-        "params": {"solver_time_limit_s": 2, "n_variants": 3, "seed": 42}})
+        "params": {"solver_time_limit_s": 5, "n_variants": 3, "seed": 42}})
     assert response.status_code == 200, response.text
     body = response.json()
     visited = [v["place_id"] for v in body["schedule"]["team"]]

@@ -11,6 +11,15 @@ from orchestration.analytics.guards.model import DEPOT_ID, BreakRule, Location, 
 
 DEFAULT_SHIFT = (15 * 60, 23 * 60)
 DEFAULT_BREAK = BreakRule(earliest=18 * 60, latest=20 * 60, minutes=30)  # 30 minutes within mid-shift ± 60 min
+BREAK_AFTER_MIN = 5 * 60  # shifts longer than this get a break (Swedish working-time practice: after 5 hours)
+
+
+def break_for_shift(start: int, end: int) -> BreakRule | None:
+    """30 minutes within mid-shift ± 60 minutes (analytics-methods §4.2); none for a short shift."""
+    if end - start <= BREAK_AFTER_MIN:
+        return None
+    middle = (start + end) // 2
+    return BreakRule(earliest=max(start, middle - 60), latest=min(end, middle + 60), minutes=30)
 # The recent level counts as an increase when the EWMA is this far above the long-run mean (a reason code only).
 RECENT_INCREASE_RATIO = 1.5
 

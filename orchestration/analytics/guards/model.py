@@ -89,7 +89,7 @@ class PlanParams:
     solver_time_limit_s: float = 10.0  # for the whole day (every unit, every variant)
     solution_limit: int = 30  # local-search solutions of the main solve: the deterministic budget (same seed,
     variant_solution_limit: int = 25  # same plan) as long as the time limit does not cut a solve short
-    naive_top_k: int = 10  # N1 visits last week's top-k places in rank order
+    naive_top_k: int = 15  # N1 visits last week's top-k places in rank order (enough to fill two shifts)
 
     @property
     def block(self) -> int:

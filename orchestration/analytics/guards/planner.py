@@ -224,12 +224,16 @@ def plan_day(problem: Problem, *, seed: int | None = None, solve: Solve = solve_
         if routes is not None:
             found.setdefault(signature(outcome.routes), (outcome, routes))
 
-    # Plans are compared on what they really cover (the metric), not on the solver's block prizes; a candidate
-    # must be within the tolerance of the best and never below the greedy plan.
+    # Plans are compared on what they really cover (the metric), not on the solver's block prizes, so the greedy
+    # plan the search started from competes too; a candidate must be within the tolerance of the best and never
+    # below the greedy plan.
+    greedy_plan = baselines["greedy"].routes
+    found.setdefault(signature(greedy), (SolverOutcome(greedy, [[v.arrive for v in r.visits] for r in greedy_plan],
+                                                       [r.break_start for r in greedy_plan], False, False),
+                                         greedy_plan))
     scored = [(plan_value(problem, found[key][1]), *found[key]) for key in sorted(found)]
     best_value = max(entry[0] for entry in scored)
-    floor = max(best_value - params.near_optimal_tolerance * abs(best_value),
-                min(plan_value(problem, baselines["greedy"].routes), best_value))
+    floor = max(best_value - params.near_optimal_tolerance * abs(best_value), plan_value(problem, greedy_plan))
     near = [entry for entry in scored if entry[0] >= floor]
     if not params.randomize:
         near = [max(scored, key=lambda entry: entry[0])]
