@@ -60,7 +60,7 @@ def build_source(name: str, con: duckdb.DuckDBPyConnection, settings: PlatformSe
         "population": lambda: PopulationSource(known_area_ids=frozenset(current_area_index(con).area_ids)),
         "est_reports": lambda: EstReportsSource(area_index=current_area_index(con, settings.municipality_code)),
         "police_crimes": lambda: PoliceCrimesSource(area_index=current_area_index(con, settings.municipality_code)),
-        "guard_visits": GuardVisitsSource,
+        "guard_visits": lambda: GuardVisitsSource.ready(con),
     }
     if name not in builders:
         raise ValueError(f"no loader for source {name!r}")

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from ingest.ledger import LoadContext, Rejection
+from ingest.loader import ensure_source_table
 from ingest.parsing import clean_text, parse_number
 from ingest.sources.base import UnreadableFileError, decode_text, raw_row_content
 from ingest.sources.common import ID_REASONS, TIME_REASONS, check_ids, parse_times
@@ -62,11 +64,20 @@ create table if not exists raw.guard_visits (
 
 @dataclass
 class GuardVisitsSource:
+    """Visits recorded through the API. ``ready`` also creates the raw table, which is usually empty for a while
+    (the ingest step reconciles the table even when no visit has been recorded yet)."""
+
     name: str = "guard_visits"
     raw_table: str = "raw.guard_visits"
     ddl: str = RAW_DDL
     id_column: str | None = "visit_id"
     file_patterns: tuple[str, ...] = field(default=("*.json",))
+
+    @classmethod
+    def ready(cls, con: duckdb.DuckDBPyConnection) -> GuardVisitsSource:
+        source = cls()
+        ensure_source_table(con, source)
+        return source
 
     def read(self, path: Path) -> pd.DataFrame:
         try:

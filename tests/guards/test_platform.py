@@ -209,3 +209,13 @@ def test_guard_visit_files_are_validated_with_reasons(tmp_path):
     assert accepted["visit_id"].tolist() == ["a"]
     assert [r.reason_code for r in rejections] == ["window_ends_before_start", "missing_place", "unknown_source",
                                                    "invalid_timestamp", "duplicate_id_in_file"]
+
+
+def test_no_visits_yet_loads_and_reconciles(tmp_path):
+    """A fresh warehouse with an empty landing folder: the raw table exists, and nothing fails."""
+    settings = PlatformSettings(data_dir=tmp_path / "data")
+    settings.ensure_dirs()
+    with connect_warehouse(settings) as con:
+        load = load_source("guard_visits", con, settings, LoadContext(run_id="t", triggered_by="t"))
+        assert load.results == () and reconcile(con, "guard_visits", "raw.guard_visits").ok
+        assert con.execute("select count(*) from raw.guard_visits").fetchall() == [(0,)]

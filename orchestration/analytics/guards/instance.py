@@ -137,14 +137,14 @@ def check_pinned_reachable(problem: Problem, candidates: tuple[Place, ...], trav
         if place.place_id not in problem.pinned:
             continue
         point = 2 * n_units + i
-        needed = min(
-            int(travel[u, point]) + problem.params.dwell_min + int(travel[point, n_units + u])
-            + (unit.break_rule.minutes if unit.break_rule else 0)
+        needed, has_break = min(
+            (int(travel[u, point]) + problem.params.dwell_min + int(travel[point, n_units + u])
+             + (unit.break_rule.minutes if unit.break_rule else 0), unit.break_rule is not None)
             for u, unit in enumerate(problem.units)
         )
         if needed > shift:
             raise PlanningError(
                 f"pinned place {place.place_id} ({place.name}) cannot be reached within the shift: the trip there "
-                f"and back, the {problem.params.dwell_min}-minute visit and the break need {needed} minutes, the "
-                f"shift has {shift}"
+                f"and back{',' if has_break else ' and'} the {problem.params.dwell_min}-minute visit"
+                f"{' and the break' if has_break else ''} need {needed} minutes, the shift has {shift}"
             )

@@ -3,11 +3,14 @@
 Steps, all inside the day's time limit:
 
 1. candidates and nodes (``instance``); an unreachable pinned place stops here with a PlanningError;
-2. the greedy plan (fallback, baseline, and the solver's starting point) and the naive top-k plan (baseline);
-3. OR-Tools on the true prizes: the best plan it finds (FALLBACK_GREEDY when it finds none);
-4. unpredictability: K − 1 more solves from that plan with lognormal noise on the prizes, each variant scored on the
-   true prizes; one plan is drawn at random, seeded per day, among those within the tolerance of the best
-   (analytics-methods §4.2, after Koper and the security-games literature). Same seed, same plan.
+2. the greedy plan (fallback, baseline, and a starting point) and the naive top-k plan (baseline);
+3. OR-Tools on the true prizes, from the greedy plan and from its own first solution; FALLBACK_GREEDY when neither
+   finds a plan;
+4. unpredictability: K − 1 descents from the best plan with lognormal noise on the prizes (analytics-methods
+   §4.2, after Koper and the security-games literature);
+5. every candidate plan (the greedy one too) is timed by our scheduler and ranked by the expected harm it really
+   covers minus λ · travel; one is drawn at random, seeded per day, among those within the tolerance of the best
+   and not below the greedy plan. Same seed, same plan (as long as no search was stopped by the clock).
 """
 
 from __future__ import annotations
