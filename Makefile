@@ -20,7 +20,7 @@ API_PORT ?= 8000
 DAGSTER_PORT ?= 3000
 DEMO_WEEKS ?= 104
 
-.PHONY: help install manifest demo-data refresh serve demo test clean
+.PHONY: help install manifest demo-data refresh serve demo test clean FORCE
 
 help:
 	@echo "make demo     install, build the demo data, materialise every asset through Dagster, serve API + UI"
@@ -38,13 +38,18 @@ $(BIN)/.installed: uv.lock pyproject.toml | $(UV)
 
 install: $(BIN)/.installed $(DAGSTER_HOME)/dagster.yaml
 
-$(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
+# SQLite storage in DAGSTER_HOME by default; PostgreSQL when DAGSTER_PG_HOST is set (see orchestration/dagster.postgres.yaml).
+INSTANCE_TEMPLATE := $(if $(DAGSTER_PG_HOST),orchestration/dagster.postgres.yaml,orchestration/dagster.yaml)
+
+$(DAGSTER_HOME)/dagster.yaml: $(INSTANCE_TEMPLATE) FORCE
 	@mkdir -p $(DAGSTER_HOME)
-	cp orchestration/dagster.yaml $@
+	@cmp -s $(INSTANCE_TEMPLATE) $@ || cp $(INSTANCE_TEMPLATE) $@
+
+FORCE:
 
 # dbt's manifest, which the Dagster definitions load (outside `dagster dev` nobody else builds it).
 manifest: install
-	cd dbt_project && LAGESBILD_WAREHOUSE_PATH=$(LAGESBILD_DATA_DIR)/warehouse.duckdb $(BIN)/dbt parse --quiet --profiles-dir .
+	cd dbt_project && DBT_DUCKDB_PATH=$(LAGESBILD_DATA_DIR)/warehouse.duckdb $(BIN)/dbt parse --quiet --profiles-dir .
 
 demo-data: install
 	@if [ -f "$(LAGESBILD_DATA_DIR)/demo_manifest.json" ]; then \
@@ -55,7 +60,7 @@ demo-data: install
 
 # Materialise every asset through Dagster (recorded in $DAGSTER_HOME, visible in the UI).
 refresh: manifest demo-data
-	$(BIN)/dagster job execute -m orchestration.definitions -a defs -j full_refresh
+	$(BIN)/python -m orchestration.refresh
 
 serve: install
 	@echo ""

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 SNAPSHOT_TABLE = "snapshot"
 SOURCE_SCHEMA = "marts"
@@ -30,13 +31,27 @@ class Snapshot:
     tables: dict[str, int]
 
 
-def publish_snapshot(*, warehouse: Path, target: Path, run_id: str | None, git_commit: str | None) -> Snapshot:
-    """Copy the marts into a new snapshot file and swap it in atomically. Returns what was published."""
+def publish_snapshot(
+    *,
+    warehouse: Path,
+    target: Path,
+    run_id: str | None,
+    git_commit: str | None,
+    extra_queries: dict[str, str] | None = None,
+    extra_frames: dict[str, pd.DataFrame] | None = None,
+) -> Snapshot:
+    """Copy the marts into a new snapshot file and swap it in atomically. Returns what was published.
+
+    ``extra_queries`` are further tables, each a SELECT over the attached warehouse (alias ``warehouse``), e.g. a
+    freshness summary of the raw zone; ``extra_frames`` are tables the caller computed (e.g. check results).
+    """
     built_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     snapshot_id = f"{built_at:%Y%m%dT%H%M%SZ}-{(run_id or 'manual')[:8]}"
     target.parent.mkdir(parents=True, exist_ok=True)
+    # A run killed while publishing leaves its temporary file behind; it was never served, so remove it.
+    for stale in target.parent.glob(f".{target.name}.*.tmp"):
+        stale.unlink(missing_ok=True)
     temporary = target.parent / f".{target.name}.{snapshot_id}.tmp"
-    temporary.unlink(missing_ok=True)
 
     con = duckdb.connect(str(temporary))
     try:
@@ -53,6 +68,14 @@ def publish_snapshot(*, warehouse: Path, target: Path, run_id: str | None, git_c
         for name in names:
             con.execute(f'create table "{name}" as select * from warehouse.{SOURCE_SCHEMA}."{name}"')
             tables[name] = con.execute(f'select count(*) from "{name}"').fetchall()[0][0]
+        for name, query in (extra_queries or {}).items():
+            con.execute(f'create table "{name}" as {query}')
+            tables[name] = con.execute(f'select count(*) from "{name}"').fetchall()[0][0]
+        for name, frame in (extra_frames or {}).items():
+            con.register("_frame", frame)
+            con.execute(f'create table "{name}" as select * from _frame')
+            con.unregister("_frame")
+            tables[name] = len(frame)
         con.execute(
             f"""
             create table {SNAPSHOT_TABLE} as select

@@ -6,6 +6,7 @@ Every located row gets the area it falls in and its H3 cell at resolution 9 (edg
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -62,8 +63,10 @@ def looks_like_sweref(a, b) -> np.ndarray:
 
 
 def h3_cells(lat: Iterable[float], lon: Iterable[float], resolution: int = H3_RESOLUTION) -> list[str | None]:
+    lat = np.asarray(lat, dtype=float).tolist()
+    lon = np.asarray(lon, dtype=float).tolist()
     return [
-        h3.latlng_to_cell(float(a), float(o), resolution) if np.isfinite(a) and np.isfinite(o) else None
+        h3.latlng_to_cell(a, o, resolution) if math.isfinite(a) and math.isfinite(o) else None
         for a, o in zip(lat, lon, strict=True)
     ]
 
@@ -78,7 +81,7 @@ class AreaIndex:
 
     def __post_init__(self) -> None:
         self._tree = STRtree(self.geometries)
-        self.extent = shapely.union_all(self.geometries) if self.geometries else None
+        self._municipality = dict(zip(self.area_ids, self.municipality_codes, strict=True))
 
     @classmethod
     def from_wkt(cls, rows: Iterable[tuple[str, str, str | None]]) -> AreaIndex:
@@ -95,17 +98,18 @@ class AreaIndex:
     def assign(self, lat, lon) -> list[str | None]:
         """The area each point falls in (the first by layer order if areas overlap), None when in none."""
         lat, lon = np.asarray(lat, float), np.asarray(lon, float)
-        result: list[str | None] = [None] * len(lat)
-        if not len(self) or not len(lat):
-            return result
-        points = shapely.points(lon, lat)
-        point_idx, area_idx = self._tree.query(points, predicate="within")
-        for p, a in sorted(zip(point_idx.tolist(), area_idx.tolist(), strict=True), key=lambda t: (t[0], t[1])):
-            if result[p] is None:
-                result[p] = self.area_ids[a]
-        return result
+        result = np.full(len(lat), None, dtype=object)
+        finite = np.isfinite(lat) & np.isfinite(lon)
+        if not len(self) or not finite.any():
+            return result.tolist()
+        candidates = np.flatnonzero(finite)
+        point_idx, area_idx = self._tree.query(shapely.points(lon[candidates], lat[candidates]), predicate="within")
+        order = np.lexsort((area_idx, point_idx))  # by point, then by layer order
+        point_idx, area_idx = point_idx[order], area_idx[order]
+        first = np.unique(point_idx, return_index=True)[1]
+        ids = np.asarray(self.area_ids, dtype=object)
+        result[candidates[point_idx[first]]] = ids[area_idx[first]]
+        return result.tolist()
 
     def municipality_of(self, area_id: str | None) -> str | None:
-        if area_id is None:
-            return None
-        return self.municipality_codes[self.area_ids.index(area_id)]
+        return None if area_id is None else self._municipality.get(area_id)

@@ -8,6 +8,10 @@ The same loader serves every source; a source only says how to read its files an
 * a later file with the same record ids supersedes the earlier rows (the raw zone keeps both; staging picks the
   latest batch);
 * a file that cannot be parsed at all fails alone, with a message naming the file and the problem.
+
+A source stores its accepted rows in ``spec.raw_table`` unless it brings its own ``store(con, rows)`` (police
+events keep one row per revision and record every delivery in ``spec.accepted_table``); either way the table
+named by ``accepted_table_of(spec)`` holds exactly rows_accepted rows of every batch.
 """
 
 from __future__ import annotations
@@ -61,6 +65,11 @@ def ensure_source_table(con: duckdb.DuckDBPyConnection, spec: SourceSpec) -> Non
     con.execute(spec.ddl)
 
 
+def accepted_table_of(spec: SourceSpec) -> str:
+    """The table that holds one row per accepted row of every batch (what reconciliation counts)."""
+    return getattr(spec, "accepted_table", None) or spec.raw_table
+
+
 def load_file(con: duckdb.DuckDBPyConnection, spec: SourceSpec, path: Path, ctx: LoadContext) -> LoadResult:
     """Load one file of ``spec``'s source. Never raises for bad content; returns what happened."""
     ensure_source_table(con, spec)
@@ -79,8 +88,15 @@ def load_file(con: duckdb.DuckDBPyConnection, spec: SourceSpec, path: Path, ctx:
         raw = spec.read(path)
     except UnreadableFileError as exc:
         return _record_failure(con, spec, path, sha256, batch_id, ctx, f"{path.name}: {exc}")
-
-    accepted, rejections = spec.validate(raw, ctx)
+    except Exception as exc:  # a reader library's own error on malformed content: still this file's failure
+        return _record_failure(con, spec, path, sha256, batch_id, ctx,
+                               f"{path.name}: cannot be read ({type(exc).__name__}: {exc})")
+    try:
+        accepted, rejections = spec.validate(raw, ctx)
+    except Exception as exc:  # a validator bug: fail this file loudly, keep loading the others
+        return _record_failure(con, spec, path, sha256, batch_id, ctx,
+                               f"{path.name}: validation crashed ({type(exc).__name__}: {exc}); "
+                               "this is a bug in the loader, please report it with the file")
     rows_read = len(raw)
     if rows_read != len(accepted) + len(rejections):  # a bug in a validator, never bad input
         raise AssertionError(
@@ -90,8 +106,7 @@ def load_file(con: duckdb.DuckDBPyConnection, spec: SourceSpec, path: Path, ctx:
 
     con.execute("begin transaction")
     try:
-        superseded = _count_superseded(con, spec, accepted)
-        _insert_accepted(con, spec, accepted, batch_id=batch_id, source_file=path.name, sha256=sha256, ctx=ctx)
+        superseded = _store(con, spec, accepted, batch_id=batch_id, source_file=path.name, sha256=sha256, ctx=ctx)
         quarantined = ledger.record_quarantine(
             con, batch_id=batch_id, source=spec.name, source_file=path.name, rejections=rejections, ctx=ctx
         )
@@ -156,21 +171,32 @@ def _count_superseded(con, spec: SourceSpec, accepted: pd.DataFrame) -> int:
         con.unregister("_new_ids")
 
 
-def _insert_accepted(con, spec: SourceSpec, accepted: pd.DataFrame, *, batch_id: str, source_file: str,
-                     sha256: str, ctx: LoadContext) -> None:
+def _store(con, spec: SourceSpec, accepted: pd.DataFrame, *, batch_id: str, source_file: str, sha256: str,
+           ctx: LoadContext) -> int:
+    """Write the accepted rows with their lineage; returns how many earlier rows they supersede."""
     if accepted.empty:
-        return
+        return 0
     frame = accepted.copy()
     frame["batch_id"] = batch_id
     frame["source_file"] = source_file
     frame["source_sha256"] = sha256
     frame["run_id"] = ctx.run_id
     frame["loaded_at"] = ctx.now
-    con.register("_accepted_rows", frame)
+    custom_store = getattr(spec, "store", None)
+    if custom_store is not None:
+        return int(custom_store(con, frame))
+    superseded = _count_superseded(con, spec, accepted)
+    insert_frame(con, spec.raw_table, frame)
+    return superseded
+
+
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """Insert a DataFrame into a table by column name."""
+    con.register("_insert_rows", frame)
     try:
-        con.execute(f"insert into {spec.raw_table} by name select * from _accepted_rows")  # noqa: S608
+        con.execute(f"insert into {table} by name select * from _insert_rows")  # noqa: S608 (constant names)
     finally:
-        con.unregister("_accepted_rows")
+        con.unregister("_insert_rows")
 
 
 def landing_files(folder: Path, patterns: tuple[str, ...]) -> list[Path]:

@@ -27,7 +27,7 @@ def parse_timestamp(value, local_zone: ZoneInfo = STOCKHOLM) -> datetime | None:
     """An exported timestamp → naive UTC. Times without an offset are local (Europe/Stockholm) time."""
     if value is None:
         return None
-    text = str(value).strip()
+    text = " ".join(str(value).split())
     if not text or text.lower() in {"nan", "none", "null"}:
         return None
     text = text.replace("T", " ", 1) if re.match(r"^\d{4}-\d{2}-\d{2}T", text) else text

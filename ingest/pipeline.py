@@ -12,14 +12,17 @@ from pathlib import Path
 import duckdb
 
 from ingest import geo
+from ingest.demo.uppsala import PLACES
 from ingest.ledger import LoadContext, ensure_ledger
-from ingest.loader import LoadResult, landing_files, load_file
+from ingest.loader import LoadResult, ensure_source_table, landing_files, load_file
 from ingest.settings import PlatformSettings
 from ingest.sources.areas import AreasSource
 from ingest.sources.base import SourceSpec
+from ingest.sources.bra_indicators import BraIndicatorsSource
 from ingest.sources.est_reports import EstReportsSource
 from ingest.sources.guard_visits import GuardVisitsSource
 from ingest.sources.police_crimes import PoliceCrimesSource
+from ingest.sources.police_events import Gazetteer, PoliceEventsSource, build_gazetteer
 from ingest.sources.population import PopulationSource
 
 
@@ -31,26 +34,40 @@ def connect_warehouse(settings: PlatformSettings, read_only: bool = False) -> du
     return con
 
 
-def current_area_index(con: duckdb.DuckDBPyConnection, municipality_code: str | None = None) -> geo.AreaIndex:
+def _current_areas(con: duckdb.DuckDBPyConnection, columns: str, municipality_code: str | None = None) -> list:
     """The latest version of every area (a later batch of the same area id wins), optionally one municipality's."""
     exists = con.execute(
         "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'areas'"
     ).fetchall()[0][0]
     if not exists:
-        return geo.AreaIndex([], [], [])
-    rows = con.execute(
-        """
+        return []
+    return con.execute(
+        f"""
         with ranked as (
             select a.*, row_number() over (partition by a.area_id order by b.batch_seq desc, a.source_row) as rn
             from raw.areas a join raw.batches b using (batch_id)
         )
-        select area_id, geometry_wkt, municipality_code from ranked
+        select {columns} from ranked
         where rn = 1 and (? is null or municipality_code = ?)
         order by area_id
-        """,
+        """,  # noqa: S608 (columns are constants of this module)
         [municipality_code, municipality_code],
     ).fetchall()
-    return geo.AreaIndex.from_wkt(rows)
+
+
+def current_area_index(con: duckdb.DuckDBPyConnection, municipality_code: str | None = None) -> geo.AreaIndex:
+    """Point-in-polygon index over the latest version of every loaded area, optionally one municipality's."""
+    return geo.AreaIndex.from_wkt(_current_areas(con, "area_id, geometry_wkt, municipality_code", municipality_code))
+
+
+def current_gazetteer(con: duckdb.DuckDBPyConnection) -> Gazetteer:
+    """Area names of the loaded layers, plus the demo's named places where their districts are loaded.
+
+    Whole municipalities are left out: an event already has its municipality, and the name of one ("Uppsala")
+    stands in every title, where it would make every district match ambiguous."""
+    areas = [row[:3] for row in _current_areas(con, "area_id, area_name, municipality_code, area_type")
+             if row[3] != "municipality"]
+    return build_gazetteer(areas, [(place.name, place.area_id) for place in PLACES])
 
 
 def build_source(name: str, con: duckdb.DuckDBPyConnection, settings: PlatformSettings) -> SourceSpec:
@@ -60,7 +77,9 @@ def build_source(name: str, con: duckdb.DuckDBPyConnection, settings: PlatformSe
         "population": lambda: PopulationSource(known_area_ids=frozenset(current_area_index(con).area_ids)),
         "est_reports": lambda: EstReportsSource(area_index=current_area_index(con, settings.municipality_code)),
         "police_crimes": lambda: PoliceCrimesSource(area_index=current_area_index(con, settings.municipality_code)),
-        "guard_visits": lambda: GuardVisitsSource.ready(con),
+        "police_events": lambda: PoliceEventsSource(gazetteer=current_gazetteer(con)),
+        "bra_indicators": BraIndicatorsSource,
+        "guard_visits": GuardVisitsSource,
     }
     if name not in builders:
         raise ValueError(f"no loader for source {name!r}")
@@ -102,6 +121,7 @@ def load_source(
 ) -> SourceLoad:
     """Load the given files (default: everything in the source's landing folder) of one source."""
     spec = build_source(source, con, settings)
+    ensure_source_table(con, spec)  # downstream models need the table even before the first file arrives
     if files is None:
         files = landing_files(settings.landing(source), spec.file_patterns)
     return SourceLoad(source, tuple(load_file(con, spec, path, ctx) for path in files))

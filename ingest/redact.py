@@ -4,9 +4,9 @@ EST is about places and situations, not people (est-domain.md §6): free text mu
 simple rule can catch is replaced by a marker:
 
 * personnummer and samordningsnummer (``YYYYMMDD-NNNN``, ``YYMMDD-NNNN``, with ``-``/``+``/nothing) → [PERSONNUMMER]
-* Swedish phone numbers (``070-123 45 67``, ``+46 70 123 45 67``, ``018-12 34 56``) → [TELEFON]
+* Swedish phone numbers (``070-123 45 67``, ``+46 70 123 45 67``, ``018-12 34 56``, ``08-123 456 78``) → [TELEFON]
 * e-mail addresses → [E-POST]
-* number plates (``ABC 123``, ``ABC12A``) → [REGNR]
+* number plates in capitals (``ABC 123``, ``ABC-123``, ``ABC12A``) → [REGNR]
 * names: a common Swedish first name followed by a capitalised word, or any capitalised words after a cue such as
   "heter", "som heter", "kallad", "namn:" → [NAMN]
 
@@ -21,7 +21,8 @@ MAX_DESCRIPTION_CHARS = 1_000
 
 _PERSONNUMMER = re.compile(r"(?<!\d)(?:19|20)?\d{2}(?:0[1-9]|1[0-2])(?:[0-2]\d|3[01]|[6-8]\d|9[01])[-+ ]?\d{4}(?!\d)")
 _PHONE = re.compile(
-    r"(?<![\w+])(?:\+46[\s-]?\(?0?\)?|0046[\s-]?|0)(?:[1-9]\d{0,2})[\s-]?\d{2,3}(?:[\s-]?\d{2}){1,3}(?!\d)"
+    r"(?<![\w+\-/.:])(?:\+46[\s-]?\(?0?\)?|0046[\s-]?|0)(?:[1-9]\d{0,2})[\s-]?\d{2,3}(?:[\s-]?\d{2,3}){1,3}"
+    r"(?![\d]|[:.,]\d)"
 )
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 # Swedish plates: three letters (no I, Q, V, Å, Ä, Ö) then two digits and a digit or letter.

@@ -6,6 +6,7 @@ under it unless overridden. ``make demo`` needs no configuration at all.
 Layout under the data root::
 
     landing/<source>/     files dropped by people or fetched by clients (one folder per source)
+    state/                small state shared between processes (the police API client's call log)
     warehouse.duckdb      the single-writer warehouse (raw zone + dbt schemas); restricted
     serving/current.duckdb  the published snapshot the API reads
     logs/                 notifier log and other run logs
@@ -44,6 +45,15 @@ class PlatformSettings(BaseSettings):
     )
     municipality_code: str = Field(default="0380", description="Kommunkod of the municipality (Uppsala: 0380).")
     timezone: str = Field(default="Europe/Stockholm")
+    police_api_user_agent: str = Field(
+        default="Lagesbild/0.1 (open-source EST platform for Swedish municipalities; contact: lagesbild@example.org)",
+        description="User-Agent the police events client identifies itself with (polisen.se requires one); set "
+                    "LAGESBILD_POLICE_API_USER_AGENT to name your municipality and a contact address.",
+    )
+    police_api_locations: str = Field(
+        default="Uppsala;Uppsala län;Enköping;Östhammar;Tierp;Älvkarleby;Knivsta;Heby;Håbo",
+        description="Default locationname filter of the police events client (';'-separated).",
+    )
 
     @cached_property
     def root(self) -> Path:
@@ -69,6 +79,11 @@ class PlatformSettings(BaseSettings):
     @property
     def logs_dir(self) -> Path:
         return self.root / "logs"
+
+    @property
+    def state_dir(self) -> Path:
+        """Small state files shared between processes (e.g. the police API's rate-limit window)."""
+        return self.root / "state"
 
     def ensure_dirs(self) -> None:
         for source in SOURCES:

@@ -40,8 +40,12 @@ class WarehouseResource(dg.ConfigurableResource):
             con.close()
 
     def export_dbt_environment(self) -> None:
-        """dbt reads the warehouse path from the environment (profiles.yml); DbtCliResource.cli takes no env."""
-        os.environ["LAGESBILD_WAREHOUSE_PATH"] = str(self.settings().warehouse)
+        """dbt reads the warehouse path from DBT_DUCKDB_PATH (profiles.yml); DbtCliResource.cli takes no env.
+
+        A variable of its own (not LAGESBILD_WAREHOUSE_PATH), so setting it never changes what PlatformSettings
+        reads in this process.
+        """
+        os.environ["DBT_DUCKDB_PATH"] = str(self.settings().warehouse)
         os.environ.setdefault("DO_NOT_TRACK", "1")
 
 
@@ -54,7 +58,11 @@ def dbt_executable() -> str:
 
 
 def default_resources() -> dict:
+    from orchestration.notifier import Notifier
+
+    data_dir = os.environ.get("LAGESBILD_DATA_DIR", "data")
     return {
-        "warehouse": WarehouseResource(data_dir=os.environ.get("LAGESBILD_DATA_DIR", "data")),
+        "warehouse": WarehouseResource(data_dir=data_dir),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+        "notifier": Notifier.from_environment(data_dir),
     }

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_REAL = REPO.parent / "shared" / "data" / "real"
+# ../shared next to the checkout; a git worktree (../wt/<branch>) finds it one level further up.
+SHARED_REAL = next((p / "shared" / "data" / "real" for p in (REPO.parent, REPO.parent.parent)
+                    if (p / "shared" / "data" / "real").exists()), REPO.parent / "shared" / "data" / "real")
 
 # Tests build their own data folders; never let the developer's (or the Makefile's) point at the real ones.
 for _name in [n for n in os.environ if n.startswith("LAGESBILD_")]:
@@ -30,8 +32,7 @@ def _prepare_dbt_manifest() -> None:
         return
     dbt = Path(sys.executable).parent / "dbt"
     subprocess.run([str(dbt), "parse", "--quiet", "--profiles-dir", "."], cwd=project, check=True,
-                   env={**os.environ, "LAGESBILD_WAREHOUSE_PATH": os.environ.get(
-                       "LAGESBILD_WAREHOUSE_PATH", str(project / "target" / "parse.duckdb"))})
+                   env={**os.environ, "DBT_DUCKDB_PATH": str(project / "target" / "parse.duckdb")})
 
 
 def pytest_configure(config):

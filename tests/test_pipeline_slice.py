@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-
-import dagster as dg
 import duckdb
 import pytest
 from fastapi.testclient import TestClient
@@ -16,20 +14,12 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("platform")]
 @pytest.fixture(scope="module")
 def slice_run(tmp_path_factory):
     from ingest.demo.generator import DemoConfig, generate
-    from orchestration.assets.dbt import lagesbild_dbt_models
-    from orchestration.assets.ingest import INGEST_ASSETS
-    from orchestration.assets.publish import serving_snapshot
-    from orchestration.resources import WarehouseResource, default_resources
+    from tests.platform import materialize_weeks
 
     data_dir = tmp_path_factory.mktemp("slice") / "data"
-    summary = generate(DemoConfig(end_week=SMALL_DEMO_END, weeks=SMALL_DEMO_WEEKS, seed=7),
-                       data_dir / "landing", sources=("areas", "population", "est_reports", "police_crimes"))
-    resources = {**default_resources(), "warehouse": WarehouseResource(data_dir=str(data_dir))}
-    result = dg.materialize(
-        [*INGEST_ASSETS, lagesbild_dbt_models, serving_snapshot],
-        resources=resources,
-        instance=dg.DagsterInstance.ephemeral(),
-    )
+    config = DemoConfig(end_week=SMALL_DEMO_END, weeks=SMALL_DEMO_WEEKS, seed=7)
+    summary = generate(config, data_dir / "landing", sources=("areas", "population", "est_reports", "police_crimes"))
+    result = materialize_weeks(data_dir, config.first_week, config.end_week)
     return result, data_dir, summary
 
 

@@ -32,10 +32,14 @@ def main(argv: list[str] | None = None) -> int:
         "config": {"end_week": config.end_week.isoformat(), "weeks": config.weeks, "seed": config.seed,
                    "scale": config.scale},
         "est_reports": summary.est_reports, "police_crimes": summary.police_crimes,
-        "planted_faults": summary.planted_faults, "effects": summary.effects,
+        "police_events": summary.police_events, "police_event_revisions": summary.police_event_revisions,
+        "police_event_deliveries": summary.police_event_deliveries, "bra_indicators": summary.bra_indicators,
+        "corrections": summary.corrections, "planted_faults": summary.planted_faults, "effects": summary.effects,
     }, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"demo data: {config.weeks} weeks {config.first_week}..{config.end_week}, "
           f"{summary.est_reports} EST reports, {summary.police_crimes} police crimes, "
+          f"{summary.police_events} police events ({summary.police_event_revisions} versions), "
+          f"{summary.bra_indicators} Brå values, {len(summary.corrections)} corrected categories, "
           f"{len(summary.planted_faults)} planted bad rows → {landing}")
     return 0
 

@@ -17,6 +17,12 @@ same files, and adding weeks never changes the earlier ones. Output (under ``<ou
   in (comma CSV in UTF-8, semicolon CSV in cp1252 with decimal comma, JSON, XLSX), with planted personal data in
   the free text and a small share of deliberately bad rows (each bad row's fault is listed in ``planted_faults``)
 * ``police_crimes/police_crimes_<YYYY>-W<ww>.csv``: record-level crimes with offence codes and SWEREF 99 TM points
+* ``police_events/polisen_events_<UTC fetch time>.json``: police open events for Uppsala county as API responses,
+  two fetches a week, with later edits and "Sammanfattning" events (``ingest.demo.police_events``)
+* ``bra_indicators/bra_kommunindikatorer_uppsala_<year>.csv``: Brå indicators, one file per year
+  (``ingest.demo.bra_indicators``)
+* ``est_reports/est_reports_<YYYY>-W<ww>_korrigerad.csv`` (source key ``est_corrections``): a corrected re-export
+  of the middle week, same report ids with a few categories corrected, so superseding is exercised
 """
 
 from __future__ import annotations
@@ -565,11 +571,16 @@ def population_rows(years: range) -> pd.DataFrame:
 @dataclass
 class DemoSummary:
     weeks: int
-    est_reports: int = 0
+    est_reports: int = 0  # rows in every EST export written, the corrected re-export included
     police_crimes: int = 0
+    police_events: int = 0  # distinct event ids delivered
+    police_event_revisions: int = 0  # distinct (id, content) versions delivered
+    police_event_deliveries: int = 0  # events in all response files together
+    bra_indicators: int = 0
     files: list[str] = field(default_factory=list)
     planted_faults: list[dict] = field(default_factory=list)
     effects: list[dict] = field(default_factory=list)
+    corrections: list[dict] = field(default_factory=list)  # report_id, category before and after
 
 
 def iter_weeks(config: DemoConfig) -> Iterator[date]:
@@ -577,16 +588,43 @@ def iter_weeks(config: DemoConfig) -> Iterator[date]:
         yield config.first_week + timedelta(weeks=i)
 
 
-def generate(config: DemoConfig, landing: Path, *, sources: tuple[str, ...] = (
-        "areas", "population", "est_reports", "police_crimes"), progress: bool = False) -> DemoSummary:
+ALL_SOURCES = ("areas", "population", "est_reports", "est_corrections", "police_crimes", "police_events",
+               "bra_indicators")
+
+
+def corrected_reexport(config: DemoConfig, world: _World, week_start: date, n_corrections: int = 5
+                       ) -> tuple[pd.DataFrame, list[dict], list[dict]]:
+    """The week's export again, as the reporting system re-exports it after a few categories were corrected:
+    the same report ids (planted faults included), a new category and no subcategory on ``n_corrections`` rows."""
+    frame, faults = est_reports_week(config, world, week_start)
+    rng = _week_rng(config.seed, week_start, 5)
+    faulty = {f["report_id"] for f in faults}
+    candidates = [i for i, rid in enumerate(frame["Rapport-ID"]) if rid and rid not in faulty]
+    rows = rng.choice(candidates, size=min(n_corrections, len(candidates)), replace=False) if candidates else []
+    labels = list(EST_LABELS.values())
+    frame = frame.copy()
+    corrections = []
+    for row in sorted(int(r) for r in rows):
+        before = frame.at[row, "Kategori"]
+        after = next(label for label in labels[int(rng.integers(len(labels))):] + labels if label != before)
+        frame.at[row, "Kategori"], frame.at[row, "Underkategori"] = after, ""
+        corrections.append({"report_id": frame.at[row, "Rapport-ID"], "before": before, "after": after})
+    return frame, faults, corrections
+
+
+def generate(config: DemoConfig, landing: Path, *, sources: tuple[str, ...] = ALL_SOURCES,
+             progress: bool = False) -> DemoSummary:
     """Write the demo landing files under ``landing/<source>/``. Returns what was written."""
+    from ingest.demo import bra_indicators as demo_bra  # these import this module's helpers
+    from ingest.demo import police_events as demo_police
+
     world = _build_world(config.seed)
     summary = DemoSummary(weeks=config.weeks, effects=[
         {**e.__dict__, "start": e.start.isoformat(), "end": e.end.isoformat() if e.end else None}
         for e in config.resolved_effects()
     ])
     for source in sources:
-        (landing / source).mkdir(parents=True, exist_ok=True)
+        (landing / ("est_reports" if source == "est_corrections" else source)).mkdir(parents=True, exist_ok=True)
     if "areas" in sources:
         path = landing / "areas" / f"{uppsala.LAYER_NAME}.geojson"
         path.write_text(json.dumps(uppsala.area_layer_geojson(), ensure_ascii=False, indent=1), encoding="utf-8")
@@ -597,7 +635,17 @@ def generate(config: DemoConfig, landing: Path, *, sources: tuple[str, ...] = (
         population_rows(years).to_csv(path, index=False)
         summary.files.append(str(path))
 
+    if "bra_indicators" in sources:
+        for year in range(config.first_week.year - 1, config.end_week.year):
+            path = landing / "bra_indicators" / f"bra_kommunindikatorer_uppsala_{year}.csv"
+            frame = demo_bra.indicators_year(config.seed, year)
+            path.write_text(frame.to_csv(index=False), encoding="utf-8")
+            summary.bra_indicators += len(frame)
+            summary.files.append(str(path))
+
     weeks = list(iter_weeks(config))
+    corrected_week = weeks[len(weeks) // 2] if "est_corrections" in sources and weeks else None
+    event_versions: set[tuple[int, str]] = set()
     progress_bar = _progress(progress, len(weeks))
     for week_start in weeks:
         year, week, _ = week_start.isocalendar()
@@ -609,14 +657,32 @@ def generate(config: DemoConfig, landing: Path, *, sources: tuple[str, ...] = (
             summary.est_reports += len(frame)
             summary.planted_faults.extend({**f, "file": path.name} for f in faults)
             summary.files.append(str(path))
+        if week_start == corrected_week:
+            frame, faults, corrections = corrected_reexport(config, world, week_start)
+            path = write_est_export(frame, landing / "est_reports" / f"est_reports_{stamp}_korrigerad", "csv")
+            summary.est_reports += len(frame)
+            summary.planted_faults.extend({**f, "file": path.name} for f in faults)
+            summary.corrections.extend({**c, "file": path.name} for c in corrections)
+            summary.files.append(str(path))
         if "police_crimes" in sources:
             frame = police_crimes_week(config, world, week_start)
             path = landing / "police_crimes" / f"police_crimes_{stamp}.csv"
             frame.to_csv(path, index=False)
             summary.police_crimes += len(frame)
             summary.files.append(str(path))
+        if "police_events" in sources:
+            for name, content, _ in demo_police.files_for_week(config.seed, config.scale, config.pii_share, world,
+                                                                week_start, config.first_week):
+                path = landing / "police_events" / name
+                path.write_bytes(content)
+                events = json.loads(content)
+                summary.police_event_deliveries += len(events)
+                event_versions.update((e["id"], json.dumps(e, sort_keys=True)) for e in events)
+                summary.files.append(str(path))
         progress_bar.advance()
     progress_bar.close()
+    summary.police_events = len({event_id for event_id, _ in event_versions})
+    summary.police_event_revisions = len(event_versions)
     return summary
 
 

@@ -20,7 +20,7 @@ from shapely.geometry.base import BaseGeometry
 from ingest import geo
 from ingest.ledger import LoadContext, Rejection
 from ingest.parsing import clean_text, parse_bool
-from ingest.sources.base import UnreadableFileError, decode_text
+from ingest.sources.base import LINEAGE_DDL, UnreadableFileError, decode_text
 
 ALIASES = {
     "area_id": ("area_id", "deso", "desokod", "regsokod", "regso_kod", "omrade_id", "områdeskod", "kod", "code", "id"),
@@ -38,7 +38,7 @@ REASONS = {
     "outside_sweden": "the geometry is not in Sweden (wrong coordinate system?)",
 }
 
-RAW_DDL = """
+RAW_DDL = f"""
 create table if not exists raw.areas (
     area_id           varchar not null,
     area_name         varchar not null,
@@ -51,13 +51,7 @@ create table if not exists raw.areas (
     centroid_lon      double not null,
     source_crs        varchar not null,      -- EPSG:4326 | EPSG:3006 as read
     geometry_repaired boolean not null,      -- an invalid ring was repaired with make_valid
-    approximate       boolean,
-    batch_id          varchar not null,
-    source_file       varchar not null,
-    source_sha256     varchar not null,
-    source_row        bigint not null,
-    run_id            varchar,
-    loaded_at         timestamp not null
+    approximate       boolean,{LINEAGE_DDL}
 );
 """
 
@@ -158,7 +152,7 @@ class AreasSource:
         raw = raw.reset_index(drop=True)
         lookup = {alias.casefold(): canonical for canonical, names in ALIASES.items() for alias in names}
         accepted, rejections, seen = [], [], set()
-        for i, row in raw.iterrows():
+        for _, row in raw.iterrows():
             props = {k: v for k, v in row.items() if not str(k).startswith("__") and k != "source_row"}
             canonical: dict[str, str | None] = {}
             for key, value in props.items():

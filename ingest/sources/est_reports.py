@@ -1,7 +1,8 @@
 """EST reports as exported from the reporting system (EMBRACE-like): CSV, JSON or XLSX → ``raw.est_reports``.
 
 The contract (fields, formats and every rejection reason) is documented in ``docs/contracts/est_reports.md``.
-A reporter's name, if an export carries one, is never stored: only organisation and role.
+A reporter's name, if an export carries one, is never stored: only organisation and role. Every free-text field
+(description, place name, setting, organisation, role) is redacted (``ingest.redact``) before it is stored.
 """
 
 from __future__ import annotations
@@ -10,21 +11,35 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from ingest import geo, taxonomy
 from ingest.ledger import LoadContext, Rejection
-from ingest.parsing import blank, clean_text, parse_bool, parse_number
-from ingest.redact import redact
-from ingest.sources.common import ID_REASONS, LOCATION_REASONS, TIME_REASONS, check_ids, locate, parse_times
+from ingest.parsing import clean_text, parse_bool, parse_number
 from ingest.sources.base import (
+    LINEAGE_DDL,
     UnreadableFileError,
-    raw_row_content,
     read_delimited,
     read_json_records,
     read_xlsx,
     rename_by_alias,
+)
+from ingest.sources.common import (
+    EXTRA_CELLS,
+    ID_REASONS,
+    LOCATION_REASONS,
+    NOT_AN_OBJECT,
+    TIME_REASONS,
+    begin_validation,
+    check_ids,
+    clean_column,
+    column,
+    locate,
+    map_unique,
+    parse_times,
+    redact_column,
 )
 
 # Export headers we accept for each canonical field (Swedish first; matched without case or punctuation).
@@ -52,6 +67,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 DROPPED_COLUMNS = ("Rapportör", "Rapportörens namn", "Namn", "reporter_name", "Telefon", "E-post")
 
 REASONS: dict[str, str] = {
+    **NOT_AN_OBJECT,
     **ID_REASONS,
     "missing_category": "the report has no category",
     "unknown_category": "the category label is not in the EST taxonomy (not guessed)",
@@ -60,12 +76,10 @@ REASONS: dict[str, str] = {
     "observed_after_submitted": "the observed time is after the time the report was submitted",
     **LOCATION_REASONS,
     "invalid_people_band": "the number of people is not one of 1-4, 5-9, 10-19, 20+ or a count",
-    "unexpected_columns": "the row has more cells than the header",
+    **EXTRA_CELLS,
 }
-# The first matching reason in this order is the row's primary reason.
-REASON_ORDER = tuple(REASONS)
 
-RAW_DDL = """
+RAW_DDL = f"""
 create table if not exists raw.est_reports (
     report_id         varchar not null,
     observed_at       timestamp not null,   -- UTC
@@ -87,13 +101,7 @@ create table if not exists raw.est_reports (
     description       varchar,              -- redacted free text (personal data removed)
     municipality_code varchar,
     area_id           varchar not null,
-    h3_cell           varchar not null,
-    batch_id          varchar not null,
-    source_file       varchar not null,
-    source_sha256     varchar not null,
-    source_row        bigint not null,
-    run_id            varchar,
-    loaded_at         timestamp not null
+    h3_cell           varchar not null,{LINEAGE_DDL}
 );
 """
 
@@ -174,101 +182,74 @@ class EstReportsSource:
         return frame
 
     def validate(self, original: pd.DataFrame, ctx: LoadContext) -> tuple[pd.DataFrame, list[Rejection]]:
-        original = original.reset_index(drop=True)
-        raw = rename_by_alias(original, ALIASES)  # canonical names for parsing; quarantine keeps the originals
-        n = len(raw)
-        issues: list[list[str]] = [[] for _ in range(n)]
-
-        def column(name: str) -> list:
-            return raw[name].tolist() if name in raw.columns else [None] * n
-
-        # --- ids -----------------------------------------------------------------------------------------------
-        report_ids = check_ids(column("report_id"), issues)
-        if "__extra__" in raw.columns:
-            for i, extra in enumerate(column("__extra__")):
-                if not blank(extra):
-                    issues[i].append("unexpected_columns")
+        original, raw, issues = begin_validation(original, ALIASES, REASONS)
+        report_ids = check_ids(column(raw, "report_id"), issues)
 
         # --- category ------------------------------------------------------------------------------------------
-        categories, subcategories = [], []
-        for i, (label, sub_label) in enumerate(zip(column("category"), column("subcategory"), strict=True)):
-            code = taxonomy.category_code(label)
-            if clean_text(label) is None:
-                issues[i].append("missing_category")
-            elif code is None:
-                issues[i].append("unknown_category")
-            sub = taxonomy.subcategory_code(code, sub_label) if code else None
-            if code and clean_text(sub_label) is not None and sub is None:
-                issues[i].append("unknown_subcategory")
-            categories.append(code)
-            subcategories.append(sub)
+        category_labels = clean_column(column(raw, "category"))
+        subcategory_labels = clean_column(column(raw, "subcategory"))
+        categories = map_unique(category_labels, taxonomy.category_code)
+        issues.flag("missing_category", category_labels.isna().to_numpy())
+        issues.flag("unknown_category", (category_labels.notna() & categories.isna()).to_numpy())
+        pairs = pd.Series(list(zip(categories, subcategory_labels, strict=True)), dtype=object)
+        subcategories = map_unique(pairs, lambda pair: None if pair is None or pair[0] is None
+                                   else taxonomy.subcategory_code(pair[0], pair[1]))
+        issues.flag("unknown_subcategory",
+                    (categories.notna() & subcategory_labels.notna() & subcategories.isna()).to_numpy())
 
         # --- times ---------------------------------------------------------------------------------------------
-        observed_at = parse_times(column("observed_at"), issues, required=True)
-        observed_to = parse_times(column("observed_to"), issues, required=False)
-        submitted_at = parse_times(column("submitted_at"), issues, required=False)
+        observed_at = parse_times(column(raw, "observed_at"), issues, required=True)
+        observed_to = parse_times(column(raw, "observed_to"), issues, required=False)
+        submitted_at = parse_times(column(raw, "submitted_at"), issues, required=False)
 
         # --- location ------------------------------------------------------------------------------------------
-        lat, lon, coord_input, area_ids = locate(column("lat"), column("lon"), column("x"), column("y"), issues,
-                                                 self.area_index)
+        lat, lon, coord_input, area_ids = locate(column(raw, "lat"), column(raw, "lon"), column(raw, "x"),
+                                                 column(raw, "y"), issues, self.area_index)
 
         # --- people band ---------------------------------------------------------------------------------------
-        bands = []
-        for i, value in enumerate(column("people_band")):
-            band, ok = people_band(value)
-            if not ok:
-                issues[i].append("invalid_people_band")
-            bands.append(band)
+        band_labels = clean_column(column(raw, "people_band"))
+        bands = map_unique(band_labels, lambda v: people_band(v)[0])
+        issues.flag("invalid_people_band", (band_labels.notna() & bands.isna()).to_numpy())
 
         parsed = pd.DataFrame(
             {
                 "report_id": report_ids,
-                "observed_at": pd.to_datetime(pd.Series(observed_at, dtype="object")),
-                "observed_to": pd.to_datetime(pd.Series(observed_to, dtype="object")),
-                "submitted_at": pd.to_datetime(pd.Series(submitted_at, dtype="object")),
-                "reporter_org": [clean_text(v) for v in column("reporter_org")],
-                "reporter_role": [clean_text(v) for v in column("reporter_role")],
+                "observed_at": observed_at,
+                "observed_to": observed_to,
+                "submitted_at": submitted_at,
+                "reporter_org": redact_column(column(raw, "reporter_org")),
+                "reporter_role": redact_column(column(raw, "reporter_role")),
                 "category_code": categories,
                 "subcategory_code": subcategories,
-                "category_label": [clean_text(v) for v in column("category")],
-                "subcategory_label": [clean_text(v) for v in column("subcategory")],
+                "category_label": category_labels,
+                "subcategory_label": subcategory_labels,
                 "lat": lat,
                 "lon": lon,
                 "coord_input": coord_input,
-                "place_name": [clean_text(v) for v in column("place_name")],
-                "setting": [clean_text(v) for v in column("setting")],
+                "place_name": redact_column(column(raw, "place_name")),
+                "setting": redact_column(column(raw, "setting")),
                 "people_band": bands,
-                "police_notified": pd.Series([parse_bool(v) for v in column("police_notified")], dtype="boolean"),
-                "description": [redact(clean_text(v)) for v in column("description")],
+                "police_notified": map_unique(column(raw, "police_notified"), parse_bool).astype("boolean"),
+                "description": redact_column(column(raw, "description")),
                 "area_id": area_ids,
-                "source_row": raw["source_row"].astype("int64").tolist() if n else [],
+                "municipality_code": [self.area_index.municipality_of(a) for a in area_ids],
+                "source_row": raw["source_row"].astype("int64").to_numpy() if len(raw) else np.array([], "int64"),
             }
         )
-        parsed["municipality_code"] = [self.area_index.municipality_of(a) for a in area_ids]
 
         # --- domain rules (pandera) ----------------------------------------------------------------------------
         try:
             _schema(ctx.now, self.system_start).validate(parsed, lazy=True)
         except pa.errors.SchemaErrors as errors:
-            for check, index in errors.failure_cases[["check", "index"]].itertuples(index=False):
-                if index is not None and not pd.isna(index) and check in REASONS:
-                    issues[int(index)].append(check)
+            failures = errors.failure_cases
+            for check in failures["check"].dropna().unique():
+                if check in REASONS:
+                    rows = failures.loc[failures["check"] == check, "index"].dropna().astype(int).to_numpy()
+                    mask = np.zeros(len(parsed), dtype=bool)
+                    mask[rows] = True
+                    issues.flag(check, mask)
 
-        bad = [i for i in range(n) if issues[i]]
-        raw_content = raw_row_content(original.drop(columns=[c for c in DROPPED_COLUMNS if c in original.columns]))
-        rejections = []
-        for i in bad:
-            codes = sorted(set(issues[i]), key=REASON_ORDER.index)
-            rejections.append(
-                Rejection(
-                    source_row=int(parsed.at[i, "source_row"]),
-                    reason_code=codes[0],
-                    reason=REASONS[codes[0]],
-                    raw_content=raw_content[i],
-                    record_id=report_ids[i],
-                    all_reasons=tuple(codes),
-                )
-            )
-        accepted = parsed.drop(index=bad).reset_index(drop=True)
+        rejections = issues.rejections(original, parsed["source_row"], report_ids, drop_columns=DROPPED_COLUMNS)
+        accepted = parsed[~issues.bad].reset_index(drop=True)
         accepted["h3_cell"] = geo.h3_cells(accepted["lat"], accepted["lon"])
         return accepted, rejections

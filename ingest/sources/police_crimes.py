@@ -2,30 +2,45 @@
 
 Contract: ``docs/contracts/police_crimes.md``. One row per reported crime: an id, the offence code (brottskod, four
 digits) and/or category, when it occurred (from/to), when it was reported, and a point in SWEREF 99 TM (x/y) or
-WGS84 (lat/lon). Extracts carry no personal data; none is kept if one does (there are no free-text columns).
+WGS84 (lat/lon). Extracts carry no personal data; the one text field (offence category) is redacted anyway.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ingest import geo
 from ingest.ledger import LoadContext, Rejection
-from ingest.parsing import clean_text
+from ingest.redact import redact
 from ingest.sources.base import (
+    LINEAGE_DDL,
     UnreadableFileError,
-    raw_row_content,
     read_delimited,
     read_json_records,
     read_xlsx,
     rename_by_alias,
 )
-from ingest.sources.common import ID_REASONS, LOCATION_REASONS, TIME_REASONS, check_ids, locate, parse_times
+from ingest.sources.common import (
+    EXTRA_CELLS,
+    ID_REASONS,
+    LOCATION_REASONS,
+    NOT_AN_OBJECT,
+    TIME_REASONS,
+    begin_validation,
+    check_ids,
+    check_time_bounds,
+    clean_column,
+    column,
+    locate,
+    map_unique,
+    parse_times,
+)
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "crime_id": ("Anmälan-ID", "AnmälanID", "Diarienummer", "Ärendenummer", "crime_id", "id", "anmalan_id"),
@@ -41,16 +56,17 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 REASONS: dict[str, str] = {
+    **NOT_AN_OBJECT,
     **ID_REASONS,
     "missing_offence": "the row has neither an offence code nor an offence category",
     "invalid_offence_code": "the offence code is not a four-digit brottskod",
     **TIME_REASONS,
     "reported_before_occurred": "the crime was reported before it occurred",
     **LOCATION_REASONS,
+    **EXTRA_CELLS,
 }
-REASON_ORDER = tuple(REASONS)
 
-RAW_DDL = """
+RAW_DDL = f"""
 create table if not exists raw.police_crimes (
     crime_id          varchar not null,
     offence_code      varchar,              -- brottskod (4 digits), where given
@@ -63,13 +79,7 @@ create table if not exists raw.police_crimes (
     coord_input       varchar not null,     -- wgs84 | sweref99tm: what the extract gave
     municipality_code varchar,
     area_id           varchar not null,
-    h3_cell           varchar not null,
-    batch_id          varchar not null,
-    source_file       varchar not null,
-    source_sha256     varchar not null,
-    source_row        bigint not null,
-    run_id            varchar,
-    loaded_at         timestamp not null
+    h3_cell           varchar not null,{LINEAGE_DDL}
 );
 """
 
@@ -105,66 +115,43 @@ class PoliceCrimesSource:
         return frame
 
     def validate(self, original: pd.DataFrame, ctx: LoadContext) -> tuple[pd.DataFrame, list[Rejection]]:
-        original = original.reset_index(drop=True)
-        raw = rename_by_alias(original, ALIASES)
-        n = len(raw)
-        issues: list[list[str]] = [[] for _ in range(n)]
+        original, raw, issues = begin_validation(original, ALIASES, REASONS)
+        crime_ids = check_ids(column(raw, "crime_id"), issues)
 
-        def column(name: str) -> list:
-            return raw[name].tolist() if name in raw.columns else [None] * n
+        codes = clean_column(column(raw, "offence_code"))
+        categories = clean_column(column(raw, "offence_category"))
+        issues.flag("missing_offence", (codes.isna() & categories.isna()).to_numpy())
+        # Excel drops leading zeros: 301 → 0301.
+        padded = codes.where(~codes.fillna("").str.isdigit(), codes.fillna("").str.zfill(4)).astype(object)
+        issues.flag("invalid_offence_code", (codes.notna() & ~padded.fillna("").str.match(_BROTTSKOD)).to_numpy())
 
-        crime_ids = check_ids(column("crime_id"), issues)
-        codes = [clean_text(v) for v in column("offence_code")]
-        categories = [clean_text(v) for v in column("offence_category")]
-        for i in range(n):
-            if codes[i] is None and categories[i] is None:
-                issues[i].append("missing_offence")
-            elif codes[i] is not None and not _BROTTSKOD.match(codes[i].zfill(4) if codes[i].isdigit() else codes[i]):
-                issues[i].append("invalid_offence_code")
-            elif codes[i] is not None:
-                codes[i] = codes[i].zfill(4)  # Excel drops leading zeros: 301 → 0301
+        occurred_from = parse_times(column(raw, "occurred_from"), issues, required=True)
+        occurred_to = parse_times(column(raw, "occurred_to"), issues, required=False)
+        reported_at = parse_times(column(raw, "reported_at"), issues, required=False)
+        check_time_bounds(occurred_from, issues, now=ctx.now, system_start=self.system_start)
+        issues.flag("window_ends_before_start", (occurred_to < occurred_from).to_numpy())
+        issues.flag("reported_before_occurred", (reported_at < occurred_from - pd.Timedelta(hours=1)).to_numpy())
 
-        occurred_from = parse_times(column("occurred_from"), issues, required=True)
-        occurred_to = parse_times(column("occurred_to"), issues, required=False)
-        reported_at = parse_times(column("reported_at"), issues, required=False)
-        limit = ctx.now + timedelta(hours=1)
-        for i in range(n):
-            start, end, reported = occurred_from[i], occurred_to[i], reported_at[i]
-            if start is not None and start > limit:
-                issues[i].append("future_timestamp")
-            if start is not None and start < self.system_start:
-                issues[i].append("before_system_start")
-            if start is not None and end is not None and end < start:
-                issues[i].append("window_ends_before_start")
-            if start is not None and reported is not None and reported < start - timedelta(hours=1):
-                issues[i].append("reported_before_occurred")
-
-        lat, lon, coord_input, area_ids = locate(column("lat"), column("lon"), column("x"), column("y"), issues,
-                                                 self.area_index)
-        content = raw_row_content(original)
-        accepted_idx = [i for i in range(n) if not issues[i]]
-        rejections = []
-        for i in range(n):
-            if not issues[i]:
-                continue
-            reasons = sorted(set(issues[i]), key=REASON_ORDER.index)
-            rejections.append(Rejection(int(raw.at[i, "source_row"]), reasons[0], REASONS[reasons[0]], content[i],
-                                        crime_ids[i], tuple(reasons)))
-        accepted = pd.DataFrame(
+        lat, lon, coord_input, area_ids = locate(column(raw, "lat"), column(raw, "lon"), column(raw, "x"),
+                                                 column(raw, "y"), issues, self.area_index)
+        source_rows = raw["source_row"].astype("int64").to_numpy() if len(raw) else np.array([], "int64")
+        rejections = issues.rejections(original, source_rows, crime_ids)
+        parsed = pd.DataFrame(
             {
-                "crime_id": [crime_ids[i] for i in accepted_idx],
-                "offence_code": [codes[i] for i in accepted_idx],
-                "offence_category": [categories[i] for i in accepted_idx],
-                "occurred_from": pd.to_datetime(pd.Series([occurred_from[i] for i in accepted_idx], dtype="object")),
-                "occurred_to": pd.to_datetime(pd.Series([occurred_to[i] for i in accepted_idx], dtype="object")),
-                "reported_at": pd.to_datetime(pd.Series([reported_at[i] for i in accepted_idx], dtype="object")),
-                "lat": [float(lat[i]) for i in accepted_idx],
-                "lon": [float(lon[i]) for i in accepted_idx],
-                "coord_input": [coord_input[i] for i in accepted_idx],
-                "municipality_code": [self.area_index.municipality_of(area_ids[i]) for i in accepted_idx],
-                "area_id": [area_ids[i] for i in accepted_idx],
-                "source_row": [int(raw.at[i, "source_row"]) for i in accepted_idx],
+                "crime_id": crime_ids,
+                "offence_code": padded,
+                "offence_category": map_unique(categories, redact),
+                "occurred_from": occurred_from,
+                "occurred_to": occurred_to,
+                "reported_at": reported_at,
+                "lat": lat,
+                "lon": lon,
+                "coord_input": coord_input,
+                "municipality_code": [self.area_index.municipality_of(a) for a in area_ids],
+                "area_id": area_ids,
+                "source_row": source_rows,
             }
         )
+        accepted = parsed[~issues.bad].reset_index(drop=True)
         accepted["h3_cell"] = geo.h3_cells(accepted["lat"], accepted["lon"])
         return accepted, rejections

@@ -12,7 +12,14 @@ import pandas as pd
 
 from ingest.ledger import LoadContext, Rejection
 from ingest.parsing import clean_text, parse_number
-from ingest.sources.base import UnreadableFileError, raw_row_content, read_delimited, read_xlsx, rename_by_alias
+from ingest.sources.base import (
+    LINEAGE_DDL,
+    UnreadableFileError,
+    raw_row_content,
+    read_delimited,
+    read_xlsx,
+    rename_by_alias,
+)
 
 ALIASES = {
     "area_id": ("desokod", "deso", "regsokod", "region", "område", "omrade", "area", "kod", "area_code"),
@@ -28,17 +35,11 @@ REASONS = {
     "unknown_area": "the area id is not in any loaded area layer",
 }
 
-RAW_DDL = """
+RAW_DDL = f"""
 create table if not exists raw.population (
     area_id       varchar not null,
     year          integer not null,
-    population    bigint not null,
-    batch_id      varchar not null,
-    source_file   varchar not null,
-    source_sha256 varchar not null,
-    source_row    bigint not null,
-    run_id        varchar,
-    loaded_at     timestamp not null
+    population    bigint not null,{LINEAGE_DDL}
 );
 """
 

@@ -8,11 +8,13 @@ layers, so the lineage graph in the Dagster UI explains the platform.
 
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from orchestration.partitions import dbt_window, tertial_partitions, weekly_partitions
 from orchestration.project import dbt_project
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 
@@ -38,30 +40,96 @@ class LagesbildTranslator(DagsterDbtTranslator):
     def get_owners(self, dbt_resource_props: Mapping[str, Any]):
         return [OWNER]
 
+    def get_metadata(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, Any]:
+        metadata = dict(super().get_metadata(dbt_resource_props))
+        if dbt_resource_props["resource_type"] in ("model", "seed"):
+            # Where dbt writes the SQL it ran for this node (refreshed on every build), for auditors.
+            compiled = (Path(dbt_project.project_dir) / "target" / "compiled" / "lagesbild"
+                        / dbt_resource_props["original_file_path"])
+            metadata["dbt/compiled_sql"] = dg.MetadataValue.path(str(compiled))
+            metadata["dbt/unique_id"] = dbt_resource_props["unique_id"]
+        return metadata
 
-TRANSLATOR = LagesbildTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+TRANSLATOR = LagesbildTranslator(
+    settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_code_references=True)
+)
 
 
-def dbt_build_args(min_date: str | None = None, max_date: str | None = None) -> list[str]:
-    """The dbt command for a run: `build`, with the partition's window when there is one."""
+def dbt_build_args(window: dict[str, str] | None = None) -> list[str]:
+    """The dbt command for a run: `build`, with the partition's window as vars when there is one.
+
+    (dagster-dbt adds the --select of the assets being materialised itself; these are only the extra args.)
+    """
     args = ["build"]
-    if min_date and max_date:
-        args += ["--vars", json.dumps({"min_date": min_date, "max_date": max_date})]
+    if window:
+        args += ["--vars", json.dumps(window, sort_keys=True)]
     return args
+
+
+def _manifest_tags() -> set[str]:
+    manifest = json.loads(Path(dbt_project.manifest_path).read_text(encoding="utf-8"))
+    return {tag for node in manifest["nodes"].values() if node["resource_type"] == "model" for tag in node["tags"]}
+
+
+def _run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
+             window: dict[str, str] | None):
+    warehouse.export_dbt_environment()
+    if window:
+        context.log.info(f"dbt window: {window}")
+    invocation = dbt.cli(dbt_build_args(window=window), context=context)
+    try:
+        yield from invocation.stream().fetch_row_counts().fetch_column_metadata()
+    finally:
+        release_dbt_duckdb_handle()
+
+
+TERTIAL_TAG = "tertial"
 
 
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
+    exclude=f"tag:{TERTIAL_TAG}",
     dagster_dbt_translator=TRANSLATOR,
+    partitions_def=weekly_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
     pool=WAREHOUSE_POOL,
+    name="dbt_weekly_models",
 )
-def lagesbild_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    warehouse.export_dbt_environment()
-    try:
-        yield from dbt.cli(dbt_build_args(), context=context).stream().fetch_row_counts()
-    finally:
-        release_dbt_duckdb_handle()
+def dbt_weekly_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    """Seeds, staging, intermediate models and the weekly marts, in ONE dbt invocation per run.
+
+    Partitioned by ISO week: a run rebuilds the weekly marts for the partition's weeks plus a lookback for late
+    reports (incremental models); views and the small intermediate tables are rebuilt whole. (One invocation, not
+    one per layer, because every dbt start costs a parse of the project.)
+    """
+    window = context.partition_time_window
+    yield from _run_dbt(context, dbt, warehouse, window=dbt_window(window.start, window.end))
+
+
+def _tertial_dbt_assets():
+    @dbt_assets(
+        manifest=dbt_project.manifest_path,
+        project=dbt_project,
+        select=f"tag:{TERTIAL_TAG}",
+        dagster_dbt_translator=TRANSLATOR,
+        partitions_def=tertial_partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=WAREHOUSE_POOL,
+        name="dbt_tertial_models",
+    )
+    def dbt_tertial_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+        """Tertial marts: a run rebuilds the partition's tertials (T1 Jan–Apr, T2 May–Aug, T3 Sep–Dec)."""
+        window = context.partition_time_window
+        yield from _run_dbt(context, dbt, warehouse, window=dbt_window(window.start, window.end, lookback_weeks=0))
+
+    return dbt_tertial_models
+
+
+DBT_ASSETS = [dbt_weekly_models]
+if TERTIAL_TAG in _manifest_tags():
+    DBT_ASSETS.append(_tertial_dbt_assets())
 
 
 def release_dbt_duckdb_handle() -> None:

@@ -1,14 +1,21 @@
-"""Publish the marts as a new serving snapshot, swapped in atomically, only after the marts' checks passed."""
+"""Publish the marts as a new serving snapshot, swapped in atomically, only after the marts' checks passed.
 
+The snapshot holds every table of the warehouse's ``marts`` schema plus what the API's status and audit endpoints
+need: the freshness of each source, the batch ledger (no row content), a quarantine summary by reason (no row
+content) and the asset check results of the run that built it. A blocking check that fails upstream skips this
+asset, so the API keeps serving the last good snapshot.
+"""
 
 import subprocess
 from pathlib import Path
 
 import dagster as dg
+import pandas as pd
 
 from api.snapshot import publish_snapshot
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 
+# The marts the snapshot must wait for (their blocking checks gate publication).
 MART_KEYS = [
     dg.AssetKey(["marts", "fct_area_week"]),
     # guard scheduling (orchestration/assets/guards.py)
@@ -16,6 +23,41 @@ MART_KEYS = [
                                                 "fct_guard_plan_visits", "fct_guard_plan_units",
                                                 "fct_guard_plan_metrics")),
 ]
+
+# Source → (raw table, event time column) for the freshness summary.
+FRESHNESS_SOURCES = {
+    "est_reports": ("est_reports", "observed_at"),
+    "police_crimes": ("police_crimes", "occurred_from"),
+}
+
+BATCHES_QUERY = """
+    select batch_id, batch_seq, source, source_file, source_sha256, file_bytes, status, error, rows_read,
+           rows_accepted, rows_quarantined, rows_superseded, partition_key, run_id, triggered_by, loaded_at
+    from warehouse.raw.batches
+"""
+QUARANTINE_SUMMARY_QUERY = """
+    select batch_id, source, source_file, reason_code, any_value(reason) as reason, count(*) as n_rows,
+           list(source_row order by source_row) as source_rows
+    from warehouse.raw.quarantine
+    group by batch_id, source, source_file, reason_code
+"""
+
+
+def freshness_query(existing_tables: set[str]) -> str:
+    parts = []
+    for source, (table, column) in FRESHNESS_SOURCES.items():
+        if table not in existing_tables:
+            continue
+        local = f"timezone('Europe/Stockholm', timezone('UTC', {column}))"
+        parts.append(
+            f"select '{source}' as source, count(*) as n_rows, max({column}) as latest_event_utc, "
+            f"cast(date_trunc('week', max({local})) as date) as latest_week_start, "
+            f"(select max(loaded_at) from warehouse.raw.batches where source = '{source}') as latest_load_utc "
+            f"from warehouse.raw.{table}"
+        )
+    return " union all ".join(parts) or (
+        "select null::varchar as source, 0::bigint as n_rows, null::timestamp as latest_event_utc, "
+        "null::date as latest_week_start, null::timestamp as latest_load_utc where false")
 
 
 def git_commit() -> str | None:
@@ -28,6 +70,24 @@ def git_commit() -> str | None:
         return None
 
 
+def run_check_results(context: dg.AssetExecutionContext) -> pd.DataFrame:
+    """Every asset check evaluated in this run, for the status and lineage endpoints."""
+    rows = []
+    for entry in context.instance.all_logs(context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+        evaluation = entry.dagster_event.event_specific_data
+        rows.append({
+            "run_id": context.run.run_id,
+            "asset_key": evaluation.asset_key.to_user_string(),
+            "check_name": evaluation.check_name,
+            "passed": bool(evaluation.passed),
+            "severity": evaluation.severity.value,
+            "description": evaluation.description,
+            "evaluated_at": pd.Timestamp(entry.timestamp, unit="s"),
+        })
+    return pd.DataFrame(rows, columns=["run_id", "asset_key", "check_name", "passed", "severity", "description",
+                                       "evaluated_at"])
+
+
 @dg.asset(
     key=dg.AssetKey(["serving", "snapshot"]),
     group_name="serving",
@@ -35,17 +95,28 @@ def git_commit() -> str | None:
     owners=["team:data-engineering"],
     kinds={"duckdb"},
     pool=WAREHOUSE_POOL,
+    backfill_policy=dg.BackfillPolicy.single_run(),
     description="The published copy of the marts the API and dashboards read (serving/current.duckdb), written "
     "as a new file and swapped in with os.replace; readers never see a half-written snapshot.",
 )
 def serving_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     settings = warehouse.settings()
+    with warehouse.connect() as con:
+        raw_tables = {row[0] for row in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()}
     snapshot = publish_snapshot(
         warehouse=settings.warehouse,
         target=settings.serving,
         run_id=context.run.run_id,
         git_commit=git_commit(),
+        extra_queries={
+            "source_freshness": freshness_query(raw_tables),
+            "audit_batches": BATCHES_QUERY,
+            "audit_quarantine_summary": QUARANTINE_SUMMARY_QUERY,
+        },
+        extra_frames={"run_checks": run_check_results(context)},
     )
+    context.log.info(f"published snapshot {snapshot.snapshot_id} to {settings.serving}")
     return dg.MaterializeResult(
         metadata={
             "snapshot_id": snapshot.snapshot_id,

@@ -212,10 +212,23 @@ def test_guard_visit_files_are_validated_with_reasons(tmp_path):
 
 
 def test_no_visits_yet_loads_and_reconciles(tmp_path):
-    """A fresh warehouse with an empty landing folder: the raw table exists, and nothing fails."""
+    """A fresh warehouse with an empty landing folder, as the ingest asset meets it before the first visit."""
+    from ingest.loader import ensure_source_table
+    from ingest.pipeline import build_source
+
     settings = PlatformSettings(data_dir=tmp_path / "data")
     settings.ensure_dirs()
     with connect_warehouse(settings) as con:
+        ensure_source_table(con, build_source("guard_visits", con, settings))
         load = load_source("guard_visits", con, settings, LoadContext(run_id="t", triggered_by="t"))
         assert load.results == () and reconcile(con, "guard_visits", "raw.guard_visits").ok
         assert con.execute("select count(*) from raw.guard_visits").fetchall() == [(0,)]
+
+
+def test_the_visit_contract_documents_every_reason():
+    from ingest.sources import guard_visits
+    from tests.conftest import REPO
+
+    page = (REPO / "docs" / "contracts" / "guard_visits.md").read_text(encoding="utf-8")
+    assert [code for code in guard_visits.REASONS if f"`{code}`" not in page] == []
+    assert "landing/guard_visits/" in page

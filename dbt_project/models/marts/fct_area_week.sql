@@ -1,4 +1,11 @@
 -- Weekly area mart: one row per area and ISO week (Monday, Europe/Stockholm), including weeks with no reports.
+-- Incremental: a run rebuilds the weeks in [min_date, max_date) (the Dagster partition's window) and keeps the rest.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['area_id', 'week_start'],
+) }}
+
 with
 
 areas as (
@@ -16,8 +23,14 @@ population as (
 ),
 
 weeks as (
-    select unnest(generate_series(min(week_start), max(week_start), interval 7 day))::date as week_start
-    from reports
+    -- Every week of the window that the data covers, so a quiet week still has a row per area.
+    select unnest(generate_series(
+        greatest(min(week_start), cast(date_trunc('week', cast('{{ var("min_date") }}' as date)) as date)),
+        max(week_start),
+        interval 7 day
+    ))::date as week_start
+    from {{ ref('stg_est__reports') }}
+    where week_start < cast('{{ var("max_date") }}' as date)
 ),
 
 spine as (
