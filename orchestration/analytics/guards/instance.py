@@ -96,7 +96,8 @@ def select_candidates(problem: Problem, extra: frozenset[str] = frozenset()) -> 
     eligible = [p for p in problem.places if p.place_id not in problem.excluded]
     ranked = sorted(eligible, key=lambda p: (-in_shift_risk(p, problem), p.place_id))
     chosen = ranked[: problem.params.top_n_candidates]
-    chosen += [known[p] for p in sorted(problem.pinned | (extra - problem.excluded)) if known[p] not in chosen]
+    ids = {p.place_id for p in chosen}
+    chosen += [known[p] for p in sorted(problem.pinned | (extra - problem.excluded)) if p not in ids]
     return tuple(chosen)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 
@@ -17,7 +18,7 @@ class PlanningError(ValueError):
     """The request cannot be planned as asked (an unreachable pinned place, an unknown place, ...). Say why."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: it holds an array
 class Place:
     """A candidate place and its forecast: expected harm in each hour (0-23) of the plan's date."""
 
@@ -30,17 +31,21 @@ class Place:
     last_week_harm: float = 0.0  # observed harm last week (the naive top-k baseline ranks by it)
     recent_increase: bool = False  # the recent trend is well above the long-run level (a reason code)
 
-    def cumulative_risk(self) -> np.ndarray:
+    @cached_property
+    def cumulative_risk(self) -> tuple[float, ...]:
         """Expected harm from midnight to each hour boundary (25 values), for integrating over minutes."""
-        return np.concatenate([[0.0], np.cumsum(np.asarray(self.hourly_risk, float))])
+        return (0.0, *np.cumsum(np.asarray(self.hourly_risk, float)).tolist())
+
+    def harm_at(self, minute: float) -> float:
+        """Expected harm from midnight to ``minute`` (risk spread evenly within each hour)."""
+        hour = min(max(minute / 60.0, 0.0), 24.0)
+        whole = min(int(hour), 23)
+        low, high = self.cumulative_risk[whole], self.cumulative_risk[whole + 1]
+        return low + (high - low) * (hour - whole)
 
     def harm_between(self, start_min: float, end_min: float) -> float:
-        """Expected harm at the place between two times (minutes after midnight), risk spread evenly in an hour."""
-        if end_min <= start_min:
-            return 0.0
-        hours = np.clip(np.array([start_min, end_min], float) / 60.0, 0.0, 24.0)
-        start, end = np.interp(hours, np.arange(25), self.cumulative_risk())
-        return float(end - start)
+        """Expected harm at the place between two times (minutes after midnight)."""
+        return self.harm_at(end_min) - self.harm_at(start_min) if end_min > start_min else 0.0
 
 
 @dataclass(frozen=True)
@@ -83,12 +88,12 @@ class PlanParams:
     block_min: int | None = None  # length of the time blocks visits are planned in; default the revisit gap
     travel_cost_per_min: float = 0.002  # λ: harm units a minute of travel is worth (a tie-breaker towards short routes)
     randomize: bool = True
-    n_variants: int = 8  # K: solves with noisy prizes to randomise among
+    n_variants: int = 5  # K: solves with noisy prizes to randomise among
     noise_sigma: float = 0.15  # lognormal σ of the prize noise
     near_optimal_tolerance: float = 0.05  # pick among variants within this share of the best objective
     solver_time_limit_s: float = 10.0  # for the whole day (every unit, every variant)
-    solution_limit: int = 30  # local-search solutions of the main solve: the deterministic budget (same seed,
-    variant_solution_limit: int = 25  # same plan) as long as the time limit does not cut a solve short
+    solution_limit: int = 15  # local-search solutions of the main solve: the deterministic budget (same seed,
+    variant_solution_limit: int = 10  # same plan) as long as the time limit does not cut a solve short
     naive_top_k: int = 15  # N1 visits last week's top-k places in rank order (enough to fill two shifts)
 
     @property

@@ -73,7 +73,7 @@ def plan_tables(plan: Plan, plan_id: str) -> dict[str, pd.DataFrame]:
                         "plan_value": m.expected_harm_covered - problem.params.travel_cost_per_min * m.travel_min,
                         "improvement_vs_naive_pct": improvement(m, naive),
                         "reproducible": plan.reproducible, "variants_considered": plan.variants_considered,
-                        "variants_near_best": plan.variants_near_best, "solve_seconds": plan.solve_seconds})
+                        "variants_near_best": plan.variants_near_best})
     return {"visits": pd.DataFrame(visits, columns=VISIT_COLUMNS), "units": pd.DataFrame(units),
             "metrics": pd.DataFrame(metrics)}
 
