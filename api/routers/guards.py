@@ -20,7 +20,7 @@ from api.auth import Principal, require_roles
 from api.deps import SnapshotReader, snapshot_reader
 from api.landing_writer import content_hash, read_latest, record_versions, write_record
 from ingest.settings import PlatformSettings
-from orchestration.analytics.guards.inputs import problem_for_day
+from orchestration.analytics.guards.inputs import break_for_shift, problem_for_day
 from orchestration.analytics.guards.model import DEPOT_ID, BreakRule, Location, PlanningError, PlanParams, Unit
 from orchestration.analytics.guards.planner import plan_day
 from orchestration.analytics.guards.tables import STOCKHOLM, plan_id_for, plan_tables
@@ -77,8 +77,15 @@ class UnitSpec(Strict):
     start_place: str = Field(DEPOT_ID, description="where the unit starts: 'depot' or a place id")
     end_place: str = Field(DEPOT_ID, description="where the unit ends: 'depot' or a place id")
     guards: int = Field(1, ge=1, le=2, description="2 = both guards patrol together as this one unit")
-    break_: BreakSpec | None = Field(default_factory=BreakSpec, alias="break",
-                                     description="null for no break (short shifts)")
+    break_: BreakSpec | None = Field(None, alias="break", description=(
+        "default (left out): 30 minutes within mid-shift ± 60 minutes, none for shifts of 5 hours or less; "
+        "null: no break"))
+
+    def break_rule(self, shift: ShiftSpec) -> BreakRule | None:
+        if "break_" not in self.model_fields_set:
+            return break_for_shift(minutes(shift.start), minutes(shift.end))
+        rule = self.break_
+        return BreakRule(minutes(rule.earliest), minutes(rule.latest), rule.minutes) if rule else None
 
 
 class PlanningParams(Strict):
@@ -339,24 +346,22 @@ def recommend(body: RecommendationRequest, reader: Reader) -> GuardSchedule:
         raise HTTPException(status_code=422, detail=(
             f"the published forecast covers {week_start} to {last_day} (data up to {places['data_cutoff'].iloc[0]});"
             f" {body.date} is outside it"))
-    ensure_known(places, "pinned places", body.pinned_places)
-    ensure_known(places, "excluded places", body.excluded_places)
-    ensure_known(places, "candidate places", body.candidate_places or [])
+    visitable = places[places["place_kind"] != "depot"]
+    ensure_known(visitable, "pinned places", body.pinned_places)
+    ensure_known(visitable, "excluded places", body.excluded_places)
+    ensure_known(visitable, "candidate places", body.candidate_places or [])
     ensure_known(places, "unit start or end places", [p for u in body.units for p in (u.start_place, u.end_place)])
     risk = frame(reader, "select place_id, day_of_week, hour, expected_harm from fct_place_risk_forecast "
                          "where day_of_week = ?", [body.date.weekday()])
-    units = tuple(
-        Unit(u.id, location(places, u.start_place), location(places, u.end_place),
-             BreakRule(minutes(u.break_.earliest), minutes(u.break_.latest), u.break_.minutes) if u.break_ else None,
-             guards=u.guards)
-        for u in body.units)
+    units = tuple(Unit(u.id, location(places, u.start_place), location(places, u.end_place), u.break_rule(body.shift),
+                       guards=u.guards) for u in body.units)
     p = body.params
     params = PlanParams(dwell_min=p.dwell_min, min_revisit_gap_min=p.min_revisit_gap_min,
                         max_visits_per_place=p.max_visits_per_place, top_n_candidates=p.top_n_candidates,
                         randomize=p.randomize, near_optimal_tolerance=p.near_optimal_tolerance,
                         n_variants=p.n_variants, solver_time_limit_s=p.solver_time_limit_s)
     problem = problem_for_day(
-        places[places["place_kind"] != "depot"], risk, body.date, units,
+        visitable, risk, body.date, units,
         shift=(minutes(body.shift.start), minutes(body.shift.end)), pinned=frozenset(body.pinned_places),
         excluded=frozenset(body.excluded_places), params=params, travel=travel_for_mode(p.travel_mode),
         candidate_places=frozenset(body.candidate_places) if body.candidate_places is not None else None)

@@ -20,6 +20,8 @@ def break_for_shift(start: int, end: int) -> BreakRule | None:
         return None
     middle = (start + end) // 2
     return BreakRule(earliest=max(start, middle - 60), latest=min(end, middle + 60), minutes=30)
+
+
 # The recent level counts as an increase when the EWMA is this far above the long-run mean (a reason code only).
 RECENT_INCREASE_RATIO = 1.5
 
