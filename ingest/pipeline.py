@@ -20,6 +20,7 @@ from ingest.sources.areas import AreasSource
 from ingest.sources.base import SourceSpec
 from ingest.sources.bra_indicators import BraIndicatorsSource
 from ingest.sources.est_reports import EstReportsSource
+from ingest.sources.guard_visits import GuardVisitsSource
 from ingest.sources.police_crimes import PoliceCrimesSource
 from ingest.sources.police_events import Gazetteer, PoliceEventsSource, build_gazetteer
 from ingest.sources.population import PopulationSource
@@ -78,6 +79,7 @@ def build_source(name: str, con: duckdb.DuckDBPyConnection, settings: PlatformSe
         "police_crimes": lambda: PoliceCrimesSource(area_index=current_area_index(con, settings.municipality_code)),
         "police_events": lambda: PoliceEventsSource(gazetteer=current_gazetteer(con)),
         "bra_indicators": BraIndicatorsSource,
+        "guard_visits": GuardVisitsSource,
     }
     if name not in builders:
         raise ValueError(f"no loader for source {name!r}")

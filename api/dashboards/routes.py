@@ -36,3 +36,8 @@ def index() -> RedirectResponse:
 @router.get("/dashboard/weekly", response_class=HTMLResponse)
 def weekly_dashboard() -> HTMLResponse:
     return HTMLResponse((PAGES / "weekly.html").read_text(encoding="utf-8"))
+
+
+@router.get("/dashboard/guards", response_class=HTMLResponse)
+def guards_dashboard() -> HTMLResponse:
+    return HTMLResponse((PAGES / "guards.html").read_text(encoding="utf-8"))
