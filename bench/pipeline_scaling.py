@@ -37,6 +37,7 @@ sys.path.insert(0, str(REPO))  # tests.platform: the same Dagster entry point th
 
 INCIDENTS_PER_WEEK = 260.0 + 190.0  # EST reports + police crimes per week at scale 1 (DemoConfig defaults)
 END_WEEK = date(2026, 11, 16)
+FIRST_WEEK = "2014-12-29"  # a Monday before the longest history measured
 SOURCES = ("areas", "population", "est_reports", "police_crimes")
 
 LIMIT_SQL = """
@@ -237,6 +238,7 @@ def in_child(kind: str, argument: str, timeout: int, history_scale: float) -> di
         command = [sys.executable, __file__, "--child", kind, argument, "--workdir", tmp,
                    "--history-scale", str(history_scale)]
         env = {k: v for k, v in os.environ.items() if not k.startswith("LAGESBILD_")}
+        env["LAGESBILD_FIRST_WEEK"] = FIRST_WEEK  # the partitions must reach back over ten years of history
         env.setdefault("DAGSTER_HOME", tmp)
         try:
             done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)

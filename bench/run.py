@@ -46,7 +46,9 @@ def run(name: str, arguments: list[str]) -> str:
 def write_section(name: str, command: str, output: str) -> None:
     text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
     begin, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    machine = (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+               f"load average at the end {load}")
     block = (f"{begin}\n`{command}` — {datetime.now():%Y-%m-%d %H:%M}, {machine}\n\n```\n{output.rstrip()}\n```\n"
              f"{end}")
     if begin in text and end in text:

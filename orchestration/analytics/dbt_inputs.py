@@ -33,3 +33,11 @@ def mart_inputs(parameters: pd.DataFrame, harm_weights: pd.DataFrame, est_catego
         parameters_version=params.version,
     )
     return MartInputs(params, versions, date.fromisoformat(str(min_date)), date.fromisoformat(str(max_date)))
+
+
+def with_column_types(frame: pd.DataFrame) -> pd.DataFrame:
+    """A text column that happens to be empty in this run (no alerts this week) arrives as an all-None object column,
+    which DuckDB types as NULL; the next incremental run then cannot insert text into it. Such columns become
+    strings (every non-text column of the marts has a numeric, boolean or date dtype)."""
+    empty_text = [c for c in frame.columns if frame[c].dtype == object and frame[c].isna().all()]
+    return frame.astype({c: "string" for c in empty_text}) if empty_text else frame

@@ -1,7 +1,7 @@
 """Tertial area mart (area × tertial): rates, funnel, trend, persistence and the composite priority with its rank
 uncertainty. The work is done by orchestration.analytics.tertial (plain Python, unit-tested on its own)."""
 
-from orchestration.analytics.dbt_inputs import mart_inputs
+from orchestration.analytics.dbt_inputs import mart_inputs, with_column_types
 from orchestration.analytics.priority import PriorityWeights
 from orchestration.analytics.tertial import build_area_tertial
 
@@ -16,5 +16,6 @@ def model(dbt, session):
         dbt.config.get("min_date"), dbt.config.get("max_date"),
     )
     weights = PriorityWeights.from_frame(dbt.ref("priority_weights").df())
-    return build_area_tertial(dbt.ref("int_area_tertial").df(), dbt.ref("int_place_counts").df(), inputs.params,
+    mart = build_area_tertial(dbt.ref("int_area_tertial").df(), dbt.ref("int_place_counts").df(), inputs.params,
                               weights, inputs.versions, inputs.min_date, inputs.max_date)
+    return with_column_types(mart)

@@ -1,7 +1,7 @@
 """Weekly area mart (area × ISO week, zeros included): int_area_week plus the statistics SQL does badly.
 The work is done by orchestration.analytics.weekly (plain Python, unit-tested on its own)."""
 
-from orchestration.analytics.dbt_inputs import mart_inputs
+from orchestration.analytics.dbt_inputs import mart_inputs, with_column_types
 from orchestration.analytics.weekly import build_area_week
 
 
@@ -15,4 +15,5 @@ def model(dbt, session):
         dbt.config.get("min_date"), dbt.config.get("max_date"),
     )
     area_week = dbt.ref("int_area_week").df()
-    return build_area_week(area_week, inputs.params, inputs.versions, inputs.min_date, inputs.max_date)
+    mart = build_area_week(area_week, inputs.params, inputs.versions, inputs.min_date, inputs.max_date)
+    return with_column_types(mart)

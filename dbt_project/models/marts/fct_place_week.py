@@ -1,7 +1,7 @@
 """Weekly place mart (H3 cell × ISO week): counts, harm and the 8-week Getis-Ord Gi* with FDR control.
 The work is done by orchestration.analytics.places (plain Python, unit-tested on its own)."""
 
-from orchestration.analytics.dbt_inputs import mart_inputs
+from orchestration.analytics.dbt_inputs import mart_inputs, with_column_types
 from orchestration.analytics.places import build_place_week
 
 
@@ -14,5 +14,6 @@ def model(dbt, session):
         dbt.ref("analysis_parameters").df(), dbt.ref("harm_weights").df(), dbt.ref("est_categories").df(),
         dbt.config.get("min_date"), dbt.config.get("max_date"),
     )
-    return build_place_week(dbt.ref("int_place_counts").df(), inputs.params, inputs.versions, inputs.min_date,
+    mart = build_place_week(dbt.ref("int_place_counts").df(), inputs.params, inputs.versions, inputs.min_date,
                             inputs.max_date)
+    return with_column_types(mart)
