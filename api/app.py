@@ -27,11 +27,11 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         "published serving snapshot.",
     )
     app.state.settings = settings or ApiSettings()
-    app.include_router(health_router)
+    app.include_router(health_router, responses={503: common.ERROR_RESPONSES[503]})
     common.install(app)
     for router in (areas_router, weekly_router, tertial_router, places_router, audit_router):
         app.include_router(router)
-    app.include_router(guards_router)
+    app.include_router(guards_router, responses=common.ERROR_RESPONSES)
     app.include_router(dashboards_router)
     return app
 

@@ -12,9 +12,9 @@ from pydantic import BaseModel, Field
 from shapely import wkt
 from shapely.geometry import mapping
 
-from api.routers.common import ALL_ROLES, AREA_PATTERN, Mart, mart_access
+from api.routers.common import ALL_ROLES, AREA_PATTERN, CSV_RESPONSES, Mart, mart_access
 
-router = APIRouter(prefix="/api/v1", tags=["areas and context"])
+router = APIRouter(prefix="/api/v1", tags=["areas and context"], responses=CSV_RESPONSES)
 Reference = Annotated[Mart, Depends(mart_access(*ALL_ROLES))]
 
 AREAS_SQL = """
@@ -71,7 +71,9 @@ def _geometries(snapshot_id: str, rows: tuple[tuple[str, str], ...]) -> dict[str
     return {area_id: mapping(wkt.loads(text)) for area_id, text in rows}
 
 
-@router.get("/areas", response_model=list[Area] | FeatureCollection,
+@router.get("/areas", response_model=list[Area] | FeatureCollection, responses={200: {"content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/geo+json": {"schema": {"$ref": "#/components/schemas/FeatureCollection"}}}}},
             summary="The areas (order: area_id); geometry=true gives a GeoJSON FeatureCollection (WGS84)")
 def areas(mart: Reference,
           geometry: Annotated[bool, Query(description="GeoJSON FeatureCollection with the polygons")] = False

@@ -3,16 +3,16 @@ never row content) and the check results of the run that built the snapshot."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from api.routers.common import DEFAULT_PAGE_SIZE, Limit, Mart, Offset, Page, mart_access
+from api.routers.common import CSV_RESPONSES, DEFAULT_PAGE_SIZE, Limit, Mart, Offset, Page, mart_access
+from api.routers.models import UtcDateTime
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"], responses=CSV_RESPONSES)
 Auditor = Annotated[Mart, Depends(mart_access("auditor"))]
 Source = Annotated[str | None, Query(pattern=r"^[a-z0-9_]{1,64}$", description="one source, e.g. est_reports")]
 
@@ -33,7 +33,7 @@ class Batch(BaseModel):
     partition_key: str | None = None
     run_id: str | None = None
     triggered_by: str | None = None
-    loaded_at: datetime | None = None
+    loaded_at: UtcDateTime | None = None
 
 
 class QuarantineGroup(BaseModel):
@@ -53,7 +53,7 @@ class CheckResult(BaseModel):
     passed: bool
     severity: str | None = None
     description: str | None = None
-    evaluated_at: datetime | None = None
+    evaluated_at: UtcDateTime | None = None
 
 
 def _source_filter(source: str | None) -> tuple[str, list]:

@@ -39,6 +39,28 @@ AREA_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
 CATEGORY_PATTERN = r"^[a-z0-9_]{1,64}$"
 
 
+class ErrorBody(BaseModel):
+    detail: str | list[Any] = Field(description="what was wrong with the request")
+
+
+def _error(text: str) -> dict:
+    return {"model": ErrorBody, "description": text}
+
+
+# Documented on every data route, so a client (and schemathesis) knows each status the API may answer.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    304: {"description": "not modified: the If-None-Match ETag is the current snapshot's"},
+    401: _error("no API key, or an unknown one"),
+    403: _error("the key's role may not use this endpoint (or this filter)"),
+    404: _error("unknown area, or the snapshot holds no such data"),
+    422: _error("malformed or out-of-range parameters (week, tertial, range, page size)"),
+    503: _error("no snapshot has been published yet"),
+}
+# The data routes also answer CSV (Accept: text/csv or ?format=csv).
+CSV_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERROR_RESPONSES, 200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
+
+
 class NotModified(Exception):  # noqa: N818 - an HTTP outcome, not an error
     def __init__(self, headers: dict[str, str]):
         self.headers = headers

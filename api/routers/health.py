@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from api.deps import SnapshotReader, snapshot_reader
+from api.routers.models import UtcDateTime
 
 router = APIRouter(tags=["status"])
 
@@ -21,9 +22,9 @@ def healthz() -> dict:
 class SourceFreshness(BaseModel):
     source: str
     n_rows: int | None = None
-    latest_event_utc: datetime | None = None
+    latest_event_utc: UtcDateTime | None = None
     latest_week_start: date | None = Field(None, description="Monday of the latest week with an event")
-    latest_load_utc: datetime | None = None
+    latest_load_utc: UtcDateTime | None = None
 
 
 class CheckSummary(BaseModel):
@@ -34,7 +35,7 @@ class CheckSummary(BaseModel):
 
 class Status(BaseModel):
     snapshot_id: str
-    built_at: datetime
+    built_at: UtcDateTime
     git_commit: str | None
     tables: dict[str, int]
     sources: list[SourceFreshness] = Field(default_factory=list, description="latest week per source")

@@ -3,10 +3,13 @@ dbt model YAML (generated once from the snapshot schema and dbt_project/models/m
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+
+# The snapshot stores UTC timestamps without a zone; the API says they are UTC (RFC 3339 wants an offset).
+UtcDateTime = Annotated[datetime, AfterValidator(lambda d: d if d.tzinfo else d.replace(tzinfo=UTC))]
 
 # Columns the marts store as JSON text; the API returns them parsed (CSV keeps the JSON text).
 JSON_COLUMNS = frozenset(['alert_codes', 'alert_reasons', 'harm_by_type', 'n_crimes_by_type', 'n_est_by_category', 'reason_codes', 'signals', 'top_places'])

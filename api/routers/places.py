@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from api.routers.common import (
     ALL_ROLES,
+    CSV_RESPONSES,
     DEFAULT_PAGE_SIZE,
     AreaFilter,
     FromWeek,
@@ -23,7 +24,7 @@ from api.routers.common import (
 )
 from api.routers.models import PlaceWeek, PublicPlaceWeek
 
-router = APIRouter(prefix="/api/v1", tags=["place mart (hot spots)"])
+router = APIRouter(prefix="/api/v1", tags=["place mart (hot spots)"], responses=CSV_RESPONSES)
 Places = Annotated[Mart, Depends(mart_access(*ALL_ROLES))]
 ORDER = "week_start, n_incidents_8w desc nulls last, h3_cell"
 

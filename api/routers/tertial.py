@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response
 
 from api.routers.common import (
+    CSV_RESPONSES,
     DEFAULT_PAGE_SIZE,
     MART_ROLES,
     AreaFilter,
@@ -22,7 +23,7 @@ from api.routers.common import (
 )
 from api.routers.models import AreaTertial, PublicAreaTertial
 
-router = APIRouter(prefix="/api/v1", tags=["tertial area mart"])
+router = APIRouter(prefix="/api/v1", tags=["tertial area mart"], responses=CSV_RESPONSES)
 Tertial = Annotated[Mart, Depends(mart_access(*MART_ROLES))]
 ORDER = "tertial_id, rank nulls last, area_id"
 

@@ -17,6 +17,7 @@ from api.routers.common import (
     ALL_ROLES,
     AREA_PATTERN,
     CATEGORY_PATTERN,
+    CSV_RESPONSES,
     DEFAULT_PAGE_SIZE,
     AreaFilter,
     FromWeek,
@@ -32,7 +33,7 @@ from api.routers.common import (
 )
 from api.routers.models import AreaWeek, PublicAreaWeek
 
-router = APIRouter(prefix="/api/v1", tags=["weekly area mart"])
+router = APIRouter(prefix="/api/v1", tags=["weekly area mart"], responses=CSV_RESPONSES)
 Weekly = Annotated[Mart, Depends(mart_access(*ALL_ROLES))]
 Category = Annotated[str | None, Query(description="only area-weeks with at least one EST report of this category "
                                                    "code (e.g. skadegorelse); not for the public role",
