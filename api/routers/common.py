@@ -15,11 +15,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date
 from email.utils import format_datetime
+from functools import lru_cache
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 
 from api.auth import Principal, require_roles
 from api.deps import SnapshotReader, snapshot_reader
@@ -219,9 +220,8 @@ class Mart:
         )
 
 
-def _list_adapter(model: type[BaseModel]):
-    from pydantic import TypeAdapter
-
+@lru_cache(maxsize=32)
+def _list_adapter(model: type[BaseModel]) -> TypeAdapter:
     return TypeAdapter(list[model])
 
 
