@@ -65,7 +65,12 @@ refresh: manifest demo-data
 
 serve: install
 	@echo ""
-	@echo "  API and dashboards:  http://127.0.0.1:$(API_PORT)/dashboard/weekly"
+	@echo "  API and dashboards:  http://127.0.0.1:$(API_PORT)/dashboards/weekly?key=demo-analyst-key"
+	@echo "  Demo API keys (X-API-Key header; roles in docs/api.md, never use them in production):"
+	@echo "    public     demo-public-key"
+	@echo "    analyst    demo-analyst-key"
+	@echo "    scheduler  demo-scheduler-key"
+	@echo "    auditor    demo-auditor-key"
 	@echo "  API docs (OpenAPI):  http://127.0.0.1:$(API_PORT)/docs"
 	@echo "  Dagster UI:          http://127.0.0.1:$(DAGSTER_PORT)"
 	@echo "  (Ctrl-C stops both)"

@@ -96,6 +96,7 @@ def require_roles(*roles: str):
                                 detail=f"role {principal.role!r} may not use this endpoint (needs {' or '.join(roles)})")
         return principal
 
+    dependency.roles = frozenset(roles)  # read by the role tests and the role matrix (tests/api/test_roles.py)
     return dependency
 
 

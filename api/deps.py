@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 import duckdb
 from fastapi import HTTPException, Request, Response
@@ -15,6 +16,7 @@ from api.snapshot import SNAPSHOT_TABLE, SnapshotMissingError, open_snapshot
 class SnapshotReader:
     con: duckdb.DuckDBPyConnection
     snapshot_id: str
+    built_at: datetime | None = None
 
     def rows(self, sql: str, params: list | None = None) -> list[dict]:
         cursor = self.con.execute(sql, params or [])
@@ -26,8 +28,8 @@ def snapshot_reader(request: Request, response: Response) -> Iterator[SnapshotRe
     """Open the current snapshot for the duration of one request; every response names the snapshot it came from."""
     try:
         with open_snapshot(request.app.state.settings.snapshot_path) as con:
-            snapshot_id = con.execute(f"select snapshot_id from {SNAPSHOT_TABLE}").fetchall()[0][0]
+            snapshot_id, built_at = con.execute(f"select snapshot_id, built_at from {SNAPSHOT_TABLE}").fetchall()[0]
             response.headers["X-Snapshot-Id"] = snapshot_id
-            yield SnapshotReader(con, snapshot_id)
+            yield SnapshotReader(con, snapshot_id, built_at)
     except SnapshotMissingError as exc:
         raise HTTPException(status_code=503, detail=str(exc)) from exc

@@ -69,9 +69,10 @@ def test_api_serves_the_published_mart(slice_run, monkeypatch):
     assert status.headers["X-Snapshot-Id"] == snapshot_id
     assert status.json()["tables"]["fct_area_week"] > 0
 
-    weeks = client.get("/api/v1/weeks").json()
+    analyst = {"X-API-Key": "demo-analyst-key"}
+    weeks = client.get("/api/v1/weeks", headers=analyst).json()
     assert weeks[0] == "2026-W10" and len(weeks) == SMALL_DEMO_WEEKS
-    body = client.get("/api/v1/weekly-areas", params={"week": "2026-W10"}).json()
+    body = client.get("/api/v1/weekly-areas", params={"week": "2026-W10"}, headers=analyst).json()
     con = duckdb.connect(str(data_dir / "serving" / "current.duckdb"), read_only=True)
     expected = dict(con.execute(
         "select area_id, n_est_reports from fct_area_week where week_start = date '2026-03-02'").fetchall())
@@ -79,7 +80,7 @@ def test_api_serves_the_published_mart(slice_run, monkeypatch):
     assert {a["area_id"]: a["n_est_reports"] for a in body["areas"]} == expected
     assert sum(expected.values()) > 100
 
-    assert client.get("/api/v1/weekly-areas", params={"week": "2026-W60"}).status_code == 422
+    assert client.get("/api/v1/weekly-areas", params={"week": "2026-W60"}, headers=analyst).status_code == 422
     assert client.get("/healthz").json() == {"status": "ok"}
 
 

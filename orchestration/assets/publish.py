@@ -32,6 +32,13 @@ FRESHNESS_SOURCES = {
     "police_events": ("police_events", "published_at"),
 }
 
+# Reference tables the API serves next to the marts (areas with their geometry, Brå context), when staged.
+REFERENCE_QUERIES = {
+    "stg_geo__areas": ("areas", "select * exclude (layer_name, batch_id, source_file) from warehouse.staging.stg_geo__areas"),
+    "stg_bra__indicators": ("bra_indicators", "select * exclude (batch_id, batch_seq, source_file, source_row, loaded_at) "
+                            "from warehouse.staging.stg_bra__indicators"),
+}
+
 BATCHES_QUERY = """
     select batch_id, batch_seq, source, source_file, source_sha256, file_bytes, status, error, rows_read,
            rows_accepted, rows_quarantined, rows_superseded, partition_key, run_id, triggered_by, loaded_at
@@ -106,6 +113,8 @@ def serving_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     with warehouse.connect() as con:
         raw_tables = {row[0] for row in con.execute(
             "select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()}
+        staged = {row[0] for row in con.execute(
+            "select view_name from duckdb_views() where schema_name = 'staging'").fetchall()}
     snapshot = publish_snapshot(
         warehouse=settings.warehouse,
         target=settings.serving,
@@ -115,6 +124,7 @@ def serving_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseReso
             "source_freshness": freshness_query(raw_tables),
             "audit_batches": BATCHES_QUERY,
             "audit_quarantine_summary": QUARANTINE_SUMMARY_QUERY,
+            **{table: query for view, (table, query) in REFERENCE_QUERIES.items() if view in staged},
         },
         extra_frames={"run_checks": run_check_results(context)},
     )
