@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from api.dashboards.routes import router as dashboards_router
 from api.routers.guards import router as guards_router
 from api.routers.health import router as health_router
+from api.routers.interventions import router as interventions_router
 from api.routers.weekly import router as weekly_router
 from api.settings import ApiSettings
 
@@ -25,6 +26,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(weekly_router)
     app.include_router(guards_router)
+    app.include_router(interventions_router)
     app.include_router(dashboards_router)
     return app
 
