@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from api.dashboards.interventions import router as interventions_dashboard_router
 from api.dashboards.routes import router as dashboards_router
 from api.routers.guards import router as guards_router
 from api.routers.health import router as health_router
@@ -28,6 +29,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(guards_router)
     app.include_router(interventions_router)
     app.include_router(dashboards_router)
+    app.include_router(interventions_dashboard_router)
     return app
 
 

@@ -317,3 +317,36 @@ def follow_up(reader: Reader,
     rows = json.loads(table.sort_values(["start_date", "intervention_id"]).to_json(orient="records",
                                                                                      date_format="iso"))
     return {"snapshot_id": reader.snapshot_id, "interventions": rows}
+
+
+@router.get("/interventions/trend", summary="Weekly incidents of one area (the dashboard's timeline)")
+def area_trend(reader: Reader, area_id: Annotated[str, Query(pattern=ID_PATTERN)]) -> list[dict]:
+    try:
+        rows = reader.rows("select week_start, n_est_reports, n_police_crimes from fct_area_week where area_id = ? "
+                           "order by week_start", [area_id])
+    except duckdb.CatalogException as exc:
+        raise HTTPException(status_code=503, detail="fct_area_week is not published yet") from exc
+    if not rows:
+        raise HTTPException(status_code=404, detail=f"no weekly data for area {area_id!r}")
+    return [{"week_start": r["week_start"].isoformat(), "n_est_reports": int(r["n_est_reports"]),
+             "n_police_crimes": int(r["n_police_crimes"])} for r in rows]
+
+
+@router.get("/interventions/map", summary="Intervention targets as GeoJSON (H3 cells), with the area outlines")
+def intervention_map(reader: Reader) -> dict:
+    table = published(reader, "fct_interventions")
+    features = []
+    for row in table.to_dict(orient="records"):
+        for cell in split(row["target_cells"]):
+            ring = [[lon, lat] for lat, lon in h3.cell_to_boundary(cell)]
+            features.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring + ring[:1]]},
+                             "properties": {"kind": "target", "intervention_id": row["intervention_id"],
+                                            "intervention_type": row["intervention_type"], "h3_cell": cell}})
+    try:  # area outlines are published by the guard assets; the map works without them
+        areas = reader.rows("select area_id, area_name, geometry_geojson from dim_guard_map_areas order by area_id")
+    except duckdb.CatalogException:
+        areas = []
+    features += [{"type": "Feature", "geometry": json.loads(a["geometry_geojson"]),
+                  "properties": {"kind": "area", "area_id": a["area_id"], "area_name": a["area_name"]}}
+                 for a in areas]
+    return {"type": "FeatureCollection", "features": features}

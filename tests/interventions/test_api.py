@@ -27,12 +27,15 @@ def client(tmp_path_factory):
     warehouse = data_dir / "warehouse.duckdb"
     con = duckdb.connect(str(warehouse))
     con.execute("create schema marts")
-    con.execute("create table marts.fct_area_week as select * from (values ('gottsunda'), ('valsatra')) t(area_id)")
+    con.execute("create table marts.fct_area_week as select * from (values ('gottsunda', date '2026-03-02', 4, 2), "
+                "('valsatra', date '2026-03-02', 7, 1), ('valsatra', date '2026-03-09', 5, 0)) "
+                "t(area_id, week_start, n_est_reports, n_police_crimes)")
     # One intervention loaded from a file drop (published), which the API must respect as well.
     con.execute("""create table marts.fct_interventions as select 'drop-1' as intervention_id, 'recorded' as origin,
         'police_presence' as intervention_type, 'Polisnärvaro' as type_label_sv, 'Polisen' as organisation,
         'valsatra' as area_id, null::varchar as h3_cells, null::varchar as place_ids, date '2026-03-02' as start_date,
         date '2026-03-15' as end_date, null::date as decided_week_start, 'ranking' as reason_code,
+        '890880d9367ffff' as target_cells,
         null::varchar as reason_ref, 'active' as status, 1 as revision""")
     con.close()
     publish_snapshot(warehouse=warehouse, target=data_dir / "serving" / "current.duckdb", run_id="t", git_commit=None)
@@ -97,3 +100,19 @@ def test_list_reads_the_published_mart(client):
     assert [(r["intervention_id"], r["status"], r["area_id"]) for r in rows] == [("drop-1", "active", "valsatra")]
     assert api.get("/api/v1/interventions", headers={"X-API-Key": "demo-public-key"}).status_code == 403
     assert api.get("/api/v1/interventions/follow-up", headers=ANALYST).status_code == 503
+
+
+def test_dashboard_page_and_its_data(client):
+    api, _ = client
+    page = api.get("/dashboards/interventions")
+    assert page.status_code == 200 and '<script src="/static/plotly.min.js">' in page.text
+    assert "cdn" not in page.text.casefold()
+    for url in ("/api/v1/interventions/follow-up", "/api/v1/interventions/map", "/api/v1/interventions/trend"):
+        assert url.split("?")[0] in page.text
+    trend = api.get("/api/v1/interventions/trend?area_id=valsatra", headers=ANALYST).json()
+    assert trend == [{"week_start": "2026-03-02", "n_est_reports": 7, "n_police_crimes": 1},
+                     {"week_start": "2026-03-09", "n_est_reports": 5, "n_police_crimes": 0}]
+    assert api.get("/api/v1/interventions/trend?area_id=nowhere", headers=ANALYST).status_code == 404
+    features = api.get("/api/v1/interventions/map", headers=ANALYST).json()["features"]
+    assert [(f["properties"]["intervention_id"], f["properties"]["h3_cell"], len(f["geometry"]["coordinates"][0]))
+            for f in features] == [("drop-1", "890880d9367ffff", 7)]
