@@ -96,3 +96,5 @@ def test_follow_up_finds_what_was_planted(platform):
     assert rows["demo-too-early"]["verdict"] == "too early" and rows["demo-too-early"]["unit_kind"] == "area"
     assert rows["guard:p_resecentrum:2026-02-06"]["verdict"] == "too early"
     assert all(r["window_weeks"] == 8 for r in rows.values())
+    features = client.get("/api/v1/interventions/map", headers=headers).json()["features"]
+    assert sum(f["properties"]["intervention_id"] == "demo-hotspot-removed" for f in features) == 7  # cell + ring
