@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ingest.ledger import LoadContext, Rejection
-from ingest.sources.base import LINEAGE_DDL, UnreadableFileError, as_text, decode_text, read_delimited
+from ingest.sources.base import LINEAGE_DDL, UnreadableFileError, fold_header, read_delimited, read_json_records
 from ingest.sources.common import (
     ID_REASONS,
     NOT_AN_OBJECT,
@@ -178,22 +178,11 @@ class InterventionsSource:
     def read(self, path: Path) -> pd.DataFrame:
         if path.suffix.lower() == ".csv":
             frame = read_delimited(path)
-            if not len(frame) or not {"intervention_id", "id", "insats-id", "Insats-ID"} & set(frame.columns):
+            id_headers = {fold_header(name) for name in ("intervention_id", *ALIASES["intervention_id"])}
+            if not {fold_header(column) for column in frame.columns} & id_headers:
                 raise UnreadableFileError("no intervention_id column (not an interventions export)")
             return frame
-        try:
-            payload = json.loads(decode_text(path.read_bytes(), path))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise UnreadableFileError(f"not valid JSON ({exc})") from exc
-        if isinstance(payload, dict):
-            listed = payload.get("interventions")
-            payload = listed if isinstance(listed, list) else [payload]
-        if not isinstance(payload, list):
-            raise UnreadableFileError('expected an intervention object, an array of them or {"interventions": [...]}')
-        records = [({k: as_text(v) for k, v in item.items()} if isinstance(item, dict)
-                    else {"__not_an_object__": json.dumps(item, ensure_ascii=False)}) | {"source_row": i}
-                   for i, item in enumerate(payload, start=1)]
-        frame = pd.DataFrame.from_records(records) if records else pd.DataFrame(columns=["source_row"])
+        frame = read_json_records(path, "interventions", single_object=True)
         if len(frame) and not {"intervention_id", "__not_an_object__"} & set(frame.columns):
             raise UnreadableFileError("no intervention fields (expected intervention_id, intervention_type, ...)")
         return frame

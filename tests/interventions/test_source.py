@@ -74,6 +74,20 @@ def test_every_version_is_kept_and_a_new_version_is_not_a_duplicate(warehouse):
     assert [v[0] for v in versions] == ["active", "completed", "cancelled"]
 
 
+def test_a_swedish_csv_export_loads(warehouse):
+    con, settings = warehouse
+    lines = ["Insats-ID;Typ;Ansvarig;Område;Platser;Startdatum;Slutdatum;Beslutsvecka;Skäl;Status",
+             "k-1;Polisnärvaro;Polisen;gränby;;2026-03-02;;2026-W09;ranking;Planerad",
+             "k-2;Städning;Uppsalahem;granby;p_granby_centrum;2026-03-02;2026-03-08;;hot_spot;Genomförd"]
+    path = settings.landing("interventions") / "atgardslista.csv"
+    path.write_bytes(("\n".join(lines) + "\n").encode("cp1252"))
+    load = load_source("interventions", con, settings, LoadContext(run_id="t"))
+    assert (load.rows_accepted, load.rows_quarantined) == (1, 1)
+    assert con.execute("select reason_code from raw.quarantine").fetchall() == [("unknown_area",)]  # "gränby"
+    assert con.execute("select intervention_type, status, place_ids from raw.interventions").fetchall() == [
+        ("cleaning_graffiti", "completed", "p_granby_centrum")]
+
+
 def test_contract_documents_every_reason_and_header():
     page = (REPO / "docs" / "contracts" / "interventions.md").read_text(encoding="utf-8")
     names = [*interventions.REASONS, *interventions.TYPES, *interventions.REASON_CODES,
