@@ -314,8 +314,10 @@ def follow_up(reader: Reader,
         table = table[table["intervention_id"] == intervention_id]
         if table.empty:
             raise HTTPException(status_code=404, detail=f"no follow-up for {intervention_id}")
-    rows = json.loads(table.sort_values(["start_date", "intervention_id"]).to_json(orient="records",
-                                                                                     date_format="iso"))
+    table = table.sort_values(["start_date", "intervention_id"])
+    for name in table.columns[table.dtypes.map(pd.api.types.is_datetime64_any_dtype)]:
+        table[name] = table[name].dt.strftime("%Y-%m-%d")  # the table's dates are dates, not instants
+    rows = json.loads(table.to_json(orient="records"))
     return {"snapshot_id": reader.snapshot_id, "interventions": rows}
 
 

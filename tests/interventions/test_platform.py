@@ -93,6 +93,7 @@ def test_follow_up_finds_what_was_planted(platform):
     assert moved["buffer_z"] > 1.96 and moved["buffer_post"] > moved["buffer_pre"]
     assert moved["target_z"] < -1.96 and abs(moved["wdd_z"]) < 1.96  # the problem moved; nothing was gained
 
+    assert (removed["start_date"], removed["pre_window_start"]) == ("2026-01-12", "2025-11-17")
     assert rows["demo-too-early"]["verdict"] == "too early" and rows["demo-too-early"]["unit_kind"] == "area"
     assert rows["guard:p_resecentrum:2026-02-06"]["verdict"] == "too early"
     assert all(r["window_weeks"] == 8 for r in rows.values())
