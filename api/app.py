@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from api.dashboards.interventions import router as interventions_dashboard_router
 from api.dashboards.routes import router as dashboards_router
 from api.routers import common
 from api.routers.areas import router as areas_router
 from api.routers.audit import router as audit_router
 from api.routers.guards import router as guards_router
 from api.routers.health import router as health_router
+from api.routers.interventions import router as interventions_router
 from api.routers.places import router as places_router
 from api.routers.tertial import router as tertial_router
 from api.routers.weekly import router as weekly_router
@@ -32,7 +34,9 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     for router in (areas_router, weekly_router, tertial_router, places_router, audit_router):
         app.include_router(router)
     app.include_router(guards_router, responses=common.ERROR_RESPONSES)
+    app.include_router(interventions_router, responses=common.ERROR_RESPONSES)
     app.include_router(dashboards_router)
+    app.include_router(interventions_dashboard_router)
     return app
 
 

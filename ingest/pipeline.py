@@ -21,6 +21,7 @@ from ingest.sources.base import SourceSpec
 from ingest.sources.bra_indicators import BraIndicatorsSource
 from ingest.sources.est_reports import EstReportsSource
 from ingest.sources.guard_visits import GuardVisitsSource
+from ingest.sources.interventions import InterventionsSource, latest_interventions
 from ingest.sources.police_crimes import PoliceCrimesSource
 from ingest.sources.police_events import Gazetteer, PoliceEventsSource, build_gazetteer
 from ingest.sources.population import PopulationSource
@@ -80,6 +81,9 @@ def build_source(name: str, con: duckdb.DuckDBPyConnection, settings: PlatformSe
         "police_events": lambda: PoliceEventsSource(gazetteer=current_gazetteer(con)),
         "bra_indicators": BraIndicatorsSource,
         "guard_visits": GuardVisitsSource,
+        "interventions": lambda: InterventionsSource(
+            known_area_ids=frozenset(current_area_index(con).area_ids),
+            known_place_ids=frozenset(place.place_id for place in PLACES), existing=latest_interventions(con)),
     }
     if name not in builders:
         raise ValueError(f"no loader for source {name!r}")

@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     landing = settings.landing_dir if args.out is None else __import__("pathlib").Path(args.out)
     config = DemoConfig(end_week=args.end_week or last_complete_week(), weeks=args.weeks, seed=args.seed,
-                        scale=args.scale, formats=not args.plain_csv)
+                        scale=args.scale, formats=not args.plain_csv, planted_interventions=True)
     summary = generate(config, landing, progress=not args.quiet)
     manifest = landing.parent / "demo_manifest.json"
     manifest.write_text(json.dumps({

@@ -202,13 +202,19 @@ class DemoConfig:
     pii_share: float = 0.05
     formats: bool = True  # vary export formats week to week (False: every week comma CSV; faster benchmarks)
     effects: tuple[Effect, ...] | None = None  # None = default_effects
+    planted_interventions: bool = False  # add ingest.demo.interventions' effects and its interventions file
 
     @property
     def first_week(self) -> date:
         return monday(self.end_week) - timedelta(weeks=self.weeks - 1)
 
     def resolved_effects(self) -> tuple[Effect, ...]:
-        return self.effects if self.effects is not None else default_effects(self.first_week, self.weeks)
+        effects = self.effects if self.effects is not None else default_effects(self.first_week, self.weeks)
+        if self.planted_interventions:
+            from ingest.demo.interventions import planted_effects
+
+            effects = (*effects, *planted_effects(self.first_week, self.weeks))
+        return effects
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -589,7 +595,7 @@ def iter_weeks(config: DemoConfig) -> Iterator[date]:
 
 
 ALL_SOURCES = ("areas", "population", "est_reports", "est_corrections", "police_crimes", "police_events",
-               "bra_indicators")
+               "bra_indicators", "interventions")
 
 
 def corrected_reexport(config: DemoConfig, world: _World, week_start: date, n_corrections: int = 5
@@ -681,6 +687,13 @@ def generate(config: DemoConfig, landing: Path, *, sources: tuple[str, ...] = AL
                 summary.files.append(str(path))
         progress_bar.advance()
     progress_bar.close()
+    if config.planted_interventions and "interventions" in sources:
+        from ingest.demo.interventions import planted_interventions
+
+        path = landing / "interventions" / "demo_interventions.json"
+        path.write_text(json.dumps({"interventions": planted_interventions(config.first_week, config.weeks)},
+                                   ensure_ascii=False, indent=1), encoding="utf-8")
+        summary.files.append(str(path))
     summary.police_events = len({event_id for event_id, _ in event_versions})
     summary.police_event_revisions = len(event_versions)
     return summary

@@ -153,8 +153,9 @@ def _read_csv_rows(text: str, delimiter: str, header: list[str]) -> pd.DataFrame
     return pd.DataFrame(columns)
 
 
-def read_json_records(path: Path, records_key: str | None = None) -> pd.DataFrame:
-    """A JSON array of objects (or an object holding one under ``records_key``), values kept as strings."""
+def read_json_records(path: Path, records_key: str | None = None, single_object: bool = False) -> pd.DataFrame:
+    """A JSON array of objects (or an object holding one under ``records_key``; with ``single_object``, also one
+    bare object, as the API's landing writer writes), values kept as strings."""
     data = path.read_bytes()
     try:
         text = decode_text(data, path)
@@ -163,6 +164,8 @@ def read_json_records(path: Path, records_key: str | None = None) -> pd.DataFram
         raise UnreadableFileError(f"not valid JSON ({exc})") from exc
     if isinstance(payload, dict) and records_key and isinstance(payload.get(records_key), list):
         payload = payload[records_key]
+    elif isinstance(payload, dict) and single_object:
+        payload = [payload]
     if not isinstance(payload, list):
         raise UnreadableFileError("expected a JSON array of records")
     records = []

@@ -22,7 +22,9 @@ DBT_MARTS = ("fct_area_week", "fct_area_tertial", "fct_place_week",
 # guard scheduling (orchestration/assets/guards.py), checked by its own asset checks
 GUARD_TABLES = ("fct_place_risk_forecast", "dim_guard_places", "dim_guard_map_areas",
                 "fct_guard_plan_visits", "fct_guard_plan_units", "fct_guard_plan_metrics")
-MARTS = DBT_MARTS + GUARD_TABLES
+# interventions and their follow-up (dbt_project/models/marts/fct_intervention*), checked by their dbt tests
+INTERVENTION_MARTS = ("fct_interventions", "fct_intervention_followup")
+MARTS = DBT_MARTS + GUARD_TABLES + INTERVENTION_MARTS
 MART_KEYS = [dg.AssetKey(["marts", mart]) for mart in MARTS]
 
 # Source → (raw table, event time column) for the freshness summary.

@@ -1,0 +1,20 @@
+"""Follow-up of every intervention: before/after counts and harm in the target, the displacement buffer and the
+comparison units, the weighted displacement difference with its z-score and interval, and a verdict. The work is
+done by orchestration.analytics.followup (plain Python, unit-tested); rules in docs/interventions.md."""
+
+from orchestration.analytics import dbt_inputs  # noqa: F401  (first: serialises the heavy imports, see there)
+from orchestration.analytics.followup import FOLLOWUP_TYPES, FollowupParams, as_of_week, follow_up, sql_casts
+
+
+def model(dbt, session):
+    from ingest.demo.uppsala import PLACES
+    from orchestration.analytics.forecast import gazetteer_frame
+
+    params = FollowupParams(window_weeks=int(dbt.config.get("followup_weeks")),
+                            buffer_rings=int(dbt.config.get("followup_buffer_rings")))
+    interventions = dbt.ref("int_interventions").df()
+    incidents = dbt.ref("int_incidents").df()[["week_start", "area_id", "h3_cell", "weight", "is_guard_generated"]]
+    areas = dbt.ref("stg_geo__areas").df()
+    areas = areas.loc[areas["area_type"] != "municipality", ["area_id", "geometry_wkt"]]
+    table = follow_up(interventions, incidents, areas, gazetteer_frame(PLACES), as_of_week(incidents), params)
+    return session.from_df(table).project(sql_casts(FOLLOWUP_TYPES))
