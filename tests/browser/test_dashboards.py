@@ -89,7 +89,8 @@ def test_weekly_and_tertial_pages_draw_the_chosen_week_and_tertial(browser, serv
     assert page.locator("#ranking").get_attribute("data-areas") == "18"
     assert int(page.locator("#funnel").get_attribute("data-points")) == 18
     assert page.locator("#ranking .main-svg").count() > 0 and page.locator("#persistence .main-svg").count() > 0
-    assert [a.text_content() for a in page.locator("nav.lb-nav a[data-sv]").all()] == [
+    # The pages of the other modules (interventions, audit) follow once their routes exist.
+    assert [a.text_content() for a in page.locator("nav.lb-nav a[data-sv]").all()][:3] == [
         "Weekly picture", "Tertial analysis", "Guard plan"]
     page.screenshot(path=tmp_path / "tertial.png", full_page=True)
 
