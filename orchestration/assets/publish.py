@@ -13,6 +13,8 @@ import dagster as dg
 import pandas as pd
 
 from api.snapshot import publish_snapshot
+from orchestration.lineage import AUDIT_LOG_QUERY, AUDIT_QUARANTINE_ROWS_QUERY, dbt_model_graph
+from orchestration.project import dbt_project
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 
 # The marts the snapshot must wait for (and their blocking checks): every table in the `marts` schema is copied, but
@@ -21,7 +23,9 @@ MARTS = ("fct_area_week", "fct_area_tertial", "fct_place_week",
          "public_fct_area_week", "public_fct_area_tertial", "public_fct_place_week",
          # guard scheduling (orchestration/assets/guards.py)
          "fct_place_risk_forecast", "dim_guard_places", "dim_guard_map_areas",
-         "fct_guard_plan_visits", "fct_guard_plan_units", "fct_guard_plan_metrics")
+         "fct_guard_plan_visits", "fct_guard_plan_units", "fct_guard_plan_metrics",
+         # row-level lineage for auditors (docs/lineage.md)
+         "lineage_incidents")
 MART_KEYS = [dg.AssetKey(["marts", mart]) for mart in MARTS]
 
 # Source → (raw table, event time column) for the freshness summary.
@@ -109,13 +113,16 @@ def serving_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseReso
         warehouse=settings.warehouse,
         target=settings.serving,
         run_id=context.run.run_id,
-        git_commit=git_commit(),
+        git_commit=git_commit() or "unknown",
         extra_queries={
             "source_freshness": freshness_query(raw_tables),
             "audit_batches": BATCHES_QUERY,
             "audit_quarantine_summary": QUARANTINE_SUMMARY_QUERY,
+            "audit_quarantine_rows": AUDIT_QUARANTINE_ROWS_QUERY,
+            "audit_log": AUDIT_LOG_QUERY,
         },
-        extra_frames={"run_checks": run_check_results(context)},
+        extra_frames={"run_checks": run_check_results(context),
+                      "lineage_models": dbt_model_graph(dbt_project.manifest_path)},
     )
     context.log.info(f"published snapshot {snapshot.snapshot_id} to {settings.serving}")
     return dg.MaterializeResult(
