@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api.dashboards.routes import router as dashboards_router
-from api.routers import lineage
+from api.routers import audit, lineage
 from api.routers.guards import router as guards_router
 from api.routers.health import router as health_router
 from api.routers.weekly import router as weekly_router
@@ -29,6 +29,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(dashboards_router)
     app.include_router(lineage.router)
     app.include_router(lineage.docs_router)
+    app.include_router(audit.router)
     return app
 
 
