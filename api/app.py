@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from api.dashboards import audit as audit_dashboard
 from api.dashboards.routes import router as dashboards_router
 from api.routers import audit, lineage
 from api.routers.guards import router as guards_router
@@ -30,6 +31,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(lineage.router)
     app.include_router(lineage.docs_router)
     app.include_router(audit.router)
+    app.include_router(audit_dashboard.router)
     return app
 
 
