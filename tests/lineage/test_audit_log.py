@@ -3,51 +3,33 @@ its run, trigger and operator; nothing ever rewrites it; the API serves it to au
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from types import SimpleNamespace
 
-import duckdb
 import pytest
 
-from ingest.demo.uppsala import area_layer_geojson
-from ingest.ledger import LoadContext, ensure_ledger
+from ingest.ledger import LoadContext
 from ingest.loader import load_file
 from ingest.pipeline import build_source
-from ingest.settings import PlatformSettings
+from tests.ingest.test_est_reports_loader import HEADER, warehouse, write  # noqa: F401 (fixture reused)
 from tests.lineage.conftest import AUDITOR
 
 REPO = Path(__file__).resolve().parents[2]
-HEADER = "Rapport-ID,Händelsetid,Inrapporterad,Organisation,Roll,Kategori,Underkategori,Latitud,Longitud,Plats"
 ROWS = [
-    "A1,2026-03-02 18:30,2026-03-02 19:00,Securitas,vaktare,Skadegörelse,Klotter,59.8586,17.6389,Stora torget",
-    "A2,2026-03-03 21:10,2026-03-03 21:30,Uppsalahem,bostadsbolag,Fyrverkerier,,59.8085,17.6075,Gottsunda",
+    "A1,2026-03-02 18:30,2026-03-02 19:00,Securitas,vaktare,Skadegörelse,Klotter,59.8586,17.6389,Stora torget,Klotter",
+    "A2,2026-03-03 21:10,2026-03-03 21:30,Uppsalahem,bostadsbolag,Fyrverkerier,,59.8085,17.6075,Gottsunda,Smällar",
 ]
-
-
-@pytest.fixture()
-def warehouse(tmp_path, monkeypatch):
-    monkeypatch.setenv("LAGESBILD_OPERATOR", "anna.auditor")
-    settings = PlatformSettings(data_dir=tmp_path)
-    settings.ensure_dirs()
-    layer = settings.landing("areas") / "areas.geojson"
-    layer.write_text(json.dumps(area_layer_geojson()), encoding="utf-8")
-    con = duckdb.connect(str(settings.warehouse))
-    ensure_ledger(con)
-    load_file(con, build_source("areas", con, settings), layer, LoadContext(run_id="r0"))
-    yield con, settings
-    con.close()
 
 
 def audit_rows(con) -> list[tuple]:
     return con.execute("select * from raw.audit_log order by event_id").fetchall()
 
 
-def test_a_reload_appends_and_never_rewrites(warehouse, tmp_path, monkeypatch):
+def test_a_reload_appends_and_never_rewrites(warehouse, tmp_path, monkeypatch):  # noqa: F811
     con, settings = warehouse
-    export = tmp_path / "export.csv"
-    export.write_text("\n".join([HEADER, *ROWS]) + "\n", encoding="utf-8")
+    monkeypatch.setenv("LAGESBILD_OPERATOR", "anna.auditor")
+    export = write(tmp_path / "export.csv", [HEADER, *ROWS])
     spec = build_source("est_reports", con, settings)
 
     # 1. The validator crashes on this file (a loader bug): the load fails and says so in the log.
