@@ -20,12 +20,13 @@ API_PORT ?= 8000
 DAGSTER_PORT ?= 3000
 DEMO_WEEKS ?= 104
 
-.PHONY: help install manifest demo-data refresh serve demo test clean FORCE
+.PHONY: help install manifest demo-data refresh serve demo test bench clean FORCE
 
 help:
 	@echo "make demo     install, build the demo data, materialise every asset through Dagster, serve API + UI"
 	@echo "make refresh  the same without serving (exit code 0 on success; for scripts and cron)"
 	@echo "make test     the whole test suite"
+	@echo "make bench    the benchmarks (bench/), figures into docs/benchmarks.md"
 
 $(UV):
 	$(PYTHON) -m venv $(ROOT)/.tools
@@ -79,6 +80,11 @@ demo: refresh serve
 test: manifest
 	$(BIN)/pytest -n 2 --dist loadgroup; status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$status
+
+# Benchmarks (not part of the tests): prints the figures and writes them into docs/benchmarks.md. BENCH=--quick for
+# a smoke run; BENCH="--only pipeline_scaling" for one of them.
+bench: manifest
+	$(BIN)/python bench/run.py $(BENCH)
 
 clean:
 	rm -rf $(LAGESBILD_DATA_DIR) $(DAGSTER_HOME) dbt_project/target dbt_project/logs

@@ -90,7 +90,8 @@ TERTIAL_TAG = "tertial"
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
-    exclude=f"tag:{TERTIAL_TAG}",
+    # dbt unit tests check the SQL, not the data: they run in `make test` (tests/marts), not in every refresh.
+    exclude=f"tag:{TERTIAL_TAG} resource_type:unit_test",
     dagster_dbt_translator=TRANSLATOR,
     partitions_def=weekly_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),

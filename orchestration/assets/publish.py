@@ -19,13 +19,14 @@ from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 
 # The marts the snapshot must wait for (and their blocking checks): every table in the `marts` schema is copied, but
 # only after these are built and checked, so a failing check leaves the last good snapshot in place.
-MARTS = ("fct_area_week", "fct_area_tertial", "fct_place_week",
-         "public_fct_area_week", "public_fct_area_tertial", "public_fct_place_week",
-         # guard scheduling (orchestration/assets/guards.py)
-         "fct_place_risk_forecast", "dim_guard_places", "dim_guard_map_areas",
-         "fct_guard_plan_visits", "fct_guard_plan_units", "fct_guard_plan_metrics",
-         # row-level lineage for auditors (docs/lineage.md)
-         "lineage_incidents")
+DBT_MARTS = ("fct_area_week", "fct_area_tertial", "fct_place_week",
+             "public_fct_area_week", "public_fct_area_tertial", "public_fct_place_week")
+# guard scheduling (orchestration/assets/guards.py), checked by its own asset checks
+GUARD_TABLES = ("fct_place_risk_forecast", "dim_guard_places", "dim_guard_map_areas",
+                "fct_guard_plan_visits", "fct_guard_plan_units", "fct_guard_plan_metrics")
+# row-level lineage for auditors (docs/lineage.md), checked by its dbt tests
+LINEAGE_TABLES = ("lineage_incidents",)
+MARTS = DBT_MARTS + GUARD_TABLES + LINEAGE_TABLES
 MART_KEYS = [dg.AssetKey(["marts", mart]) for mart in MARTS]
 
 # Source → (raw table, event time column) for the freshness summary.

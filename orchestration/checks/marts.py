@@ -5,7 +5,7 @@ failure stops the publish step (serving/snapshot depends on the marts), so the A
 import dagster as dg
 
 from ingest.pipeline import connect_warehouse
-from orchestration.assets.publish import MARTS
+from orchestration.assets.publish import DBT_MARTS
 from orchestration.checks.schemas import SCHEMAS, validate_schema
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 
@@ -54,4 +54,4 @@ def build_pandera_check(mart: str) -> dg.AssetChecksDefinition:
     return _check
 
 
-MART_CHECKS = [*(build_gx_check(m) for m in MARTS), *(build_pandera_check(m) for m in SCHEMAS)]
+MART_CHECKS = [*(build_gx_check(m) for m in DBT_MARTS), *(build_pandera_check(m) for m in SCHEMAS)]

@@ -7,7 +7,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.assets.publish import MART_KEYS, MARTS, serving_snapshot
+from orchestration.assets.publish import DBT_MARTS, MART_KEYS, serving_snapshot
 from orchestration.checks.expectations import validate_mart
 from orchestration.checks.marts import MART_CHECKS
 from orchestration.checks.schemas import SCHEMAS, validate_schema
@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("marts_pipeline")]
 
 
 def test_suites_and_schemas_pass_on_the_built_marts(built_marts):
-    for mart in MARTS:
+    for mart in DBT_MARTS:
         frame = built_marts.query(f"select * from marts.{mart}")  # noqa: S608
         result = validate_mart(mart, frame)
         assert result.success, (mart, result.failed)
@@ -51,8 +51,13 @@ def test_every_mart_has_blocking_checks_and_the_snapshot_waits_for_them():
     graph = defs.get_repository_def().asset_graph
     assert set(MART_KEYS) <= set(graph.get(dg.AssetKey(["serving", "snapshot"])).parent_keys)
     specs = [spec for checks in MART_CHECKS for spec in checks.check_specs]
-    assert {spec.asset_key for spec in specs} == set(MART_KEYS)
+    assert {spec.asset_key for spec in specs} == {dg.AssetKey(["marts", mart]) for mart in DBT_MARTS}
     assert all(spec.blocking for spec in specs)
+    # The guard tables are checked by the guard assets' own blocking check (every plan passes the checker).
+    from orchestration.assets.guards import GUARD_ASSETS
+
+    guard_specs = {spec.name: spec for asset in GUARD_ASSETS for spec in asset.check_specs}
+    assert guard_specs["every_plan_passes_the_checker"].blocking
 
 
 def _mart_asset(rows_sql: str) -> dg.AssetsDefinition:

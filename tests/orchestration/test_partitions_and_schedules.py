@@ -113,8 +113,9 @@ def test_definitions_are_loadable_with_named_jobs():
     assert weekly.partitions_def == weekly_partitions
     from tests.platform import tertial_assets
 
-    if tertial_assets():  # TODO-merge: always, once the tertial marts exist
-        assert defs.resolve_job_def("tertial_refresh").partitions_def == tertial_partitions
+    tertial_keys = {key.to_user_string() for a in tertial_assets() for key in a.keys}
+    assert tertial_keys == {"marts/fct_area_tertial", "marts/public_fct_area_tertial"}
+    assert defs.resolve_job_def("tertial_refresh").partitions_def == tertial_partitions
     graph = defs.resolve_asset_graph()
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
