@@ -40,7 +40,7 @@ final as (
         incidents.source_file,
         incidents.source_sha256,
         incidents.source_row,
-        batches.run_id as load_run_id,
+        batches.run_id,
         batches.triggered_by as load_triggered_by,
         batches.loaded_at
     from incidents
