@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from api.dashboards import audit as audit_dashboard
 from api.dashboards.interventions import router as interventions_dashboard_router
 from api.dashboards.routes import router as dashboards_router
-from api.routers import common
+from api.routers import audit_log, common, lineage
 from api.routers.areas import router as areas_router
 from api.routers.audit import router as audit_router
 from api.routers.guards import router as guards_router
@@ -37,6 +38,10 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(interventions_router, responses=common.ERROR_RESPONSES)
     app.include_router(dashboards_router)
     app.include_router(interventions_dashboard_router)
+    app.include_router(lineage.router, responses=common.ERROR_RESPONSES)
+    app.include_router(lineage.docs_router)
+    app.include_router(audit_log.router)
+    app.include_router(audit_dashboard.router)
     return app
 
 

@@ -3,7 +3,9 @@
 Every file a loader reads becomes one row in ``raw.batches`` with what it read, accepted and quarantined, so every
 load reconciles: rows_read = rows_accepted + rows_quarantined. Rejected rows keep their raw content and reason in
 ``raw.quarantine``. ``raw.audit_log`` records every change to the raw zone (loaded, skipped, failed, superseded) and
-is only ever appended to.
+is only ever appended to: no code updates or deletes its rows (tests/lineage/test_audit_log.py checks the code), and
+every event names the run, what triggered it (schedule, sensor or manual) and the operator from configuration
+(``LAGESBILD_OPERATOR``, default the OS user).
 
 The raw zone is restricted: quarantined raw content can hold personal data exactly as it arrived. Nothing outside
 the raw zone reads ``raw_content``.
@@ -11,7 +13,9 @@ the raw zone reads ``raw_content``.
 
 from __future__ import annotations
 
+import getpass
 import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -73,7 +77,13 @@ create table if not exists raw.audit_log (
 );
 
 create sequence if not exists raw.audit_seq start 1;
+
+-- Added after the first release: who ran the load (LAGESBILD_OPERATOR, default the OS user).
+alter table raw.audit_log add column if not exists operator varchar;
 """
+
+# What raw.audit_log records. `reloaded`: a file whose earlier load failed was loaded again (same content).
+AUDIT_ACTIONS = ("loaded", "skipped_duplicate", "failed", "quarantined", "superseded", "reloaded")
 
 
 def utcnow() -> datetime:
@@ -97,14 +107,26 @@ class Rejection:
     all_reasons: tuple[str, ...] = field(default=())
 
 
+def default_operator() -> str:
+    """The person responsible for loads started here: LAGESBILD_OPERATOR, else the OS user."""
+    configured = os.environ.get("LAGESBILD_OPERATOR", "").strip()
+    if configured:
+        return configured
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        return "unknown"
+
+
 @dataclass
 class LoadContext:
     """Who is loading, for the ledger and the audit log."""
 
     run_id: str | None = None
-    triggered_by: str = "manual"
+    triggered_by: str = "manual"  # schedule:<name>, sensor:<name> or manual
     partition_key: str | None = None
     now: datetime = field(default_factory=utcnow)
+    operator: str = field(default_factory=default_operator)
 
 
 def find_loaded_batch(con: duckdb.DuckDBPyConnection, source: str, sha256: str) -> str | None:
@@ -114,6 +136,12 @@ def find_loaded_batch(con: duckdb.DuckDBPyConnection, source: str, sha256: str) 
         [source, sha256],
     ).fetchall()
     return rows[0][0] if rows else None
+
+
+def earlier_failure(con: duckdb.DuckDBPyConnection, batch_id: str) -> bool:
+    """True when this batch (same source and content) was read before and failed (so loading it now is a reload)."""
+    return bool(con.execute("select count(*) from raw.batches where batch_id = ? and status = 'failed'",
+                            [batch_id]).fetchall()[0][0])
 
 
 def next_batch_seq(con: duckdb.DuckDBPyConnection) -> int:
@@ -177,11 +205,15 @@ def audit(
     rows_affected: int | None = None,
     detail: str | None = None,
 ) -> None:
+    """Append one event to raw.audit_log (the only statement that ever writes it)."""
+    if action not in AUDIT_ACTIONS:
+        raise ValueError(f"unknown audit action {action!r} (known: {', '.join(AUDIT_ACTIONS)})")
     con.execute(
         """
-        insert into raw.audit_log
-        values (nextval('raw.audit_seq'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        insert into raw.audit_log (event_id, event_time, action, source, batch_id, source_file, source_sha256,
+                                   rows_affected, detail, run_id, triggered_by, operator)
+        values (nextval('raw.audit_seq'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         [utcnow(), action, source, batch_id, source_file, source_sha256, rows_affected, detail, ctx.run_id,
-         ctx.triggered_by],
+         ctx.triggered_by, ctx.operator],
     )

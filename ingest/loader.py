@@ -104,6 +104,7 @@ def load_file(con: duckdb.DuckDBPyConnection, spec: SourceSpec, path: Path, ctx:
             f"accepted {len(accepted)}, quarantined {len(rejections)}"
         )
 
+    reload = ledger.earlier_failure(con, batch_id)
     con.execute("begin transaction")
     try:
         superseded = _store(con, spec, accepted, batch_id=batch_id, source_file=path.name, sha256=sha256, ctx=ctx)
@@ -120,6 +121,11 @@ def load_file(con: duckdb.DuckDBPyConnection, spec: SourceSpec, path: Path, ctx:
         ledger.audit(con, "loaded", ctx, source=spec.name, batch_id=batch_id, source_file=path.name,
                      source_sha256=sha256, rows_affected=len(accepted),
                      detail=f"read {rows_read}, accepted {len(accepted)}, quarantined {quarantined}")
+        if reload:
+            ledger.audit(con, "reloaded", ctx, source=spec.name, batch_id=batch_id, source_file=path.name,
+                         source_sha256=sha256, rows_affected=len(accepted),
+                         detail=f"{path.name} failed to load before; loaded now (the ledger row is replaced, "
+                         "the earlier failure stays in this log)")
         if quarantined:
             ledger.audit(con, "quarantined", ctx, source=spec.name, batch_id=batch_id, source_file=path.name,
                          source_sha256=sha256, rows_affected=quarantined,

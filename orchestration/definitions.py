@@ -3,6 +3,7 @@
 import dagster as dg
 
 from orchestration.assets.dbt import DBT_ASSETS
+from orchestration.assets.docs import dbt_docs
 from orchestration.assets.guards import GUARD_ASSETS
 from orchestration.assets.ingest import INGEST_ASSETS
 from orchestration.assets.interventions import INTERVENTION_ASSETS
@@ -14,7 +15,7 @@ from orchestration.schedules import SCHEDULES
 from orchestration.sensors import SENSORS
 
 defs = dg.Definitions(
-    assets=[*INGEST_ASSETS, *DBT_ASSETS, *GUARD_ASSETS, *INTERVENTION_ASSETS, serving_snapshot],
+    assets=[*INGEST_ASSETS, *DBT_ASSETS, *GUARD_ASSETS, *INTERVENTION_ASSETS, serving_snapshot, dbt_docs],
     asset_checks=MART_CHECKS,
     jobs=JOBS,
     schedules=SCHEDULES,

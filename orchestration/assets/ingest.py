@@ -6,7 +6,6 @@ and every file could be parsed.
 """
 
 
-import os
 from pathlib import Path
 
 import dagster as dg
@@ -28,7 +27,7 @@ def triggered_by(context: dg.AssetExecutionContext) -> str:
         return f"schedule:{tags['dagster/schedule_name']}"
     if "dagster/sensor_name" in tags:
         return f"sensor:{tags['dagster/sensor_name']}"
-    return f"user:{os.environ.get('LAGESBILD_USER', os.environ.get('USER', 'manual'))}"
+    return "manual"  # the person is recorded separately (LoadContext.operator, from LAGESBILD_OPERATOR)
 
 
 def files_for_partitions(context: dg.AssetExecutionContext, folder: Path, patterns: tuple[str, ...],

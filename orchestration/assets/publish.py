@@ -13,6 +13,8 @@ import dagster as dg
 import pandas as pd
 
 from api.snapshot import publish_snapshot
+from orchestration.lineage import AUDIT_LOG_QUERY, AUDIT_QUARANTINE_ROWS_QUERY, dbt_model_graph
+from orchestration.project import dbt_project
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 
 # The marts the snapshot must wait for (and their blocking checks): every table in the `marts` schema is copied, but
@@ -24,7 +26,9 @@ GUARD_TABLES = ("fct_place_risk_forecast", "dim_guard_places", "dim_guard_map_ar
                 "fct_guard_plan_visits", "fct_guard_plan_units", "fct_guard_plan_metrics")
 # interventions and their follow-up (dbt_project/models/marts/fct_intervention*), checked by their dbt tests
 INTERVENTION_MARTS = ("fct_interventions", "fct_intervention_followup")
-MARTS = DBT_MARTS + GUARD_TABLES + INTERVENTION_MARTS
+# row-level lineage for auditors (docs/lineage.md), checked by its dbt tests
+LINEAGE_TABLES = ("lineage_incidents",)
+MARTS = DBT_MARTS + GUARD_TABLES + INTERVENTION_MARTS + LINEAGE_TABLES
 MART_KEYS = [dg.AssetKey(["marts", mart]) for mart in MARTS]
 
 # Source → (raw table, event time column) for the freshness summary.
@@ -121,14 +125,17 @@ def serving_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseReso
         warehouse=settings.warehouse,
         target=settings.serving,
         run_id=context.run.run_id,
-        git_commit=git_commit(),
+        git_commit=git_commit() or "unknown",
         extra_queries={
             "source_freshness": freshness_query(raw_tables),
             "audit_batches": BATCHES_QUERY,
             "audit_quarantine_summary": QUARANTINE_SUMMARY_QUERY,
+            "audit_quarantine_rows": AUDIT_QUARANTINE_ROWS_QUERY,
+            "audit_log": AUDIT_LOG_QUERY,
             **{table: query for view, (table, query) in REFERENCE_QUERIES.items() if view in staged},
         },
-        extra_frames={"run_checks": run_check_results(context)},
+        extra_frames={"run_checks": run_check_results(context),
+                      "lineage_models": dbt_model_graph(dbt_project.manifest_path)},
     )
     context.log.info(f"published snapshot {snapshot.snapshot_id} to {settings.serving}")
     return dg.MaterializeResult(
