@@ -40,7 +40,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(interventions_dashboard_router)
     app.include_router(lineage.router, responses=common.ERROR_RESPONSES)
     app.include_router(lineage.docs_router)
-    app.include_router(audit_log.router)
+    app.include_router(audit_log.router, responses=common.ERROR_RESPONSES)
     app.include_router(audit_dashboard.router)
     return app
 

@@ -24,6 +24,8 @@ def publish(warehouse: Path, target: Path) -> None:
         REFERENCE_QUERIES,
         freshness_query,
     )
+    from orchestration.lineage import AUDIT_LOG_QUERY, AUDIT_QUARANTINE_ROWS_QUERY, dbt_model_graph
+    from orchestration.project import dbt_project
 
     checks = pd.DataFrame([{"run_id": "tests", "asset_key": "marts/fct_area_week", "check_name": "not_null",
                             "passed": True, "severity": "ERROR", "description": "ok",
@@ -31,7 +33,9 @@ def publish(warehouse: Path, target: Path) -> None:
     publish_snapshot(warehouse=warehouse, target=target, run_id="tests-api", git_commit=None, extra_queries={
         "source_freshness": freshness_query({"est_reports", "police_crimes", "police_events"}),
         "audit_batches": BATCHES_QUERY, "audit_quarantine_summary": QUARANTINE_SUMMARY_QUERY,
-        **{table: query for table, query in REFERENCE_QUERIES.values()}}, extra_frames={"run_checks": checks})
+        "audit_quarantine_rows": AUDIT_QUARANTINE_ROWS_QUERY, "audit_log": AUDIT_LOG_QUERY,
+        **{table: query for table, query in REFERENCE_QUERIES.values()}},
+        extra_frames={"run_checks": checks, "lineage_models": dbt_model_graph(dbt_project.manifest_path)})
 
 
 @pytest.fixture(scope="session")
