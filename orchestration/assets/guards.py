@@ -80,6 +80,7 @@ class GuardForecastConfig(dg.Config):
                      deps=[dg.AssetKey(["staging", "stg_geo__areas"])]),
     ],
     pool=WAREHOUSE_POOL,
+    backfill_policy=dg.BackfillPolicy.single_run(),  # `make refresh` runs a partition range as one run
 )
 def guard_forecast(context: dg.AssetExecutionContext, config: GuardForecastConfig, warehouse: WarehouseResource):
     params = fc.ForecastParams(alpha=config.alpha, max_places=config.max_places)
@@ -142,6 +143,7 @@ class GuardPlanConfig(dg.Config):
                           "plan and no less than the greedy plan."),
     ],
     pool=WAREHOUSE_POOL,
+    backfill_policy=dg.BackfillPolicy.single_run(),  # `make refresh` runs a partition range as one run
 )
 def guard_plans(context: dg.AssetExecutionContext, config: GuardPlanConfig, warehouse: WarehouseResource):
     params = PlanParams(solver_time_limit_s=config.solver_time_limit_s, dwell_min=config.dwell_min,

@@ -116,6 +116,8 @@ def test_definitions_are_loadable_with_named_jobs():
     tertial_keys = {key.to_user_string() for a in tertial_assets() for key in a.keys}
     assert tertial_keys == {"marts/fct_area_tertial", "marts/public_fct_area_tertial"}
     assert defs.resolve_job_def("tertial_refresh").partitions_def == tertial_partitions
+    # `make refresh` materialises a partition range from the CLI, which needs every selected asset to run as one run.
+    assert [a.keys for a in defs.assets if a.backfill_policy != dg.BackfillPolicy.single_run()] == []
     graph = defs.resolve_asset_graph()
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
