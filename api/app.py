@@ -20,6 +20,7 @@ from api.routers.places import router as places_router
 from api.routers.tertial import router as tertial_router
 from api.routers.weekly import router as weekly_router
 from api.settings import ApiSettings
+from api.snapshot import SnapshotPool
 
 
 def create_app(settings: ApiSettings | None = None) -> FastAPI:
@@ -30,6 +31,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         "published serving snapshot.",
     )
     app.state.settings = settings or ApiSettings()
+    app.state.snapshots = SnapshotPool(app.state.settings.snapshot_path)
     app.include_router(health_router, responses={503: common.ERROR_RESPONSES[503]})
     common.install(app)
     for router in (areas_router, weekly_router, tertial_router, places_router, audit_router):

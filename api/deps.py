@@ -1,4 +1,4 @@
-"""Request dependencies: a read-only connection to the current snapshot, and its id for the response headers."""
+"""Request dependencies: a read-only cursor on the current snapshot, and its id for the response headers."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import datetime
 import duckdb
 from fastapi import HTTPException, Request, Response
 
-from api.snapshot import SNAPSHOT_TABLE, SnapshotMissingError, open_snapshot
+from api.snapshot import SnapshotMissingError, SnapshotPool
 
 
 @dataclass
@@ -25,11 +25,11 @@ class SnapshotReader:
 
 
 def snapshot_reader(request: Request, response: Response) -> Iterator[SnapshotReader]:
-    """Open the current snapshot for the duration of one request; every response names the snapshot it came from."""
+    """Read the current snapshot for the duration of one request; every response names the snapshot it came from."""
+    pool: SnapshotPool = request.app.state.snapshots
     try:
-        with open_snapshot(request.app.state.settings.snapshot_path) as con:
-            snapshot_id, built_at = con.execute(f"select snapshot_id, built_at from {SNAPSHOT_TABLE}").fetchall()[0]
-            response.headers["X-Snapshot-Id"] = snapshot_id
-            yield SnapshotReader(con, snapshot_id, built_at)
+        with pool.cursor() as snapshot:
+            response.headers["X-Snapshot-Id"] = snapshot.snapshot_id
+            yield SnapshotReader(snapshot.con, snapshot.snapshot_id, snapshot.built_at)
     except SnapshotMissingError as exc:
         raise HTTPException(status_code=503, detail=str(exc)) from exc

@@ -1,13 +1,19 @@
 """Read-path latency and throughput of the API on loopback, next to a bare FastAPI endpoint in the same run.
 
     .venv/bin/python bench/api.py --data-dir data            # over the snapshot `make refresh` published
-    .venv/bin/python bench/api.py --data-dir data --clients 64 --seconds 10
+    .venv/bin/python bench/api.py --data-dir data --clients 64 --seconds 10 --no-refresh
 
 Starts uvicorn in a child process (one worker, as `make demo` serves) with the Lägesbild app plus a bare endpoint
 (`GET /bench/bare`, returns a constant, no key, no snapshot), then, for each endpoint in turn, runs many concurrent
 clients (httpx AsyncClient, keep-alive) for a fixed time and prints p50/p99 latency and throughput. The bare endpoint
-is the floor: what this machine, uvicorn and FastAPI cost before any work; the difference is the snapshot read
-(a new read-only DuckDB connection per request), the query and the serialisation. Not part of `make test`.
+is the limit: what this machine, uvicorn and FastAPI cost before any work; the difference is the snapshot read
+(a cursor on the pooled read-only snapshot), the query and the serialisation.
+
+Then the same again while a refresh runs: a child process repeats the weekly refresh of the last week (ingest, dbt
+build, analytics, publish — what the Monday schedule runs) on a copy of the data directory the server reads, so
+snapshots are swapped in under load; the table says how many different snapshots the clients were served. The API
+runs on the same two cores as the refresh, so this is the worst case for a one-machine installation.
+Not part of `make test`.
 """
 
 from __future__ import annotations
@@ -15,9 +21,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -51,6 +59,7 @@ async def load(base: str, path: str, headers: dict, clients: int, seconds: float
     """`clients` concurrent loops hitting one URL for `seconds`; latencies of the successful requests."""
     latencies: list[float] = []
     errors = 0
+    snapshots: set[str] = set()
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=30) as client:
         await client.get(path)  # warm up (imports, first connection, caches)
@@ -63,6 +72,7 @@ async def load(base: str, path: str, headers: dict, clients: int, seconds: float
                 response = await client.get(path)
                 if response.status_code == 200:
                     latencies.append(time.perf_counter() - started)
+                    snapshots.add(response.headers.get("X-Snapshot-Id", "-"))
                 else:
                     errors += 1
 
@@ -72,7 +82,66 @@ async def load(base: str, path: str, headers: dict, clients: int, seconds: float
     ms = np.array(latencies) * 1000
     return {"path": path, "requests": len(latencies), "errors": errors, "rps": len(latencies) / elapsed,
             "p50": float(np.percentile(ms, 50)) if len(ms) else float("nan"),
-            "p99": float(np.percentile(ms, 99)) if len(ms) else float("nan")}
+            "p99": float(np.percentile(ms, 99)) if len(ms) else float("nan"), "snapshots": len(snapshots)}
+
+
+def refresh_loop(data_dir: Path) -> None:
+    """Child process: the weekly refresh of the newest landing week, again and again until killed."""
+    sys.path.insert(0, str(REPO))
+    from orchestration.partitions import file_week
+    from tests.platform import materialize_weeks
+
+    week = max(file_week(p) for p in (data_dir / "landing" / "est_reports").iterdir())
+    while True:
+        # Nothing new lands between rounds, but every round still rebuilds the dbt models and republishes.
+        materialize_weeks(data_dir, week, week, raise_on_error=False)
+
+
+def start_server(data_dir: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "bench.api:bench_app", "--host", "127.0.0.1", "--port",
+         str(port), "--log-level", "warning", "--no-access-log"],
+        cwd=REPO, env={**os.environ, "LAGESBILD_DATA_DIR": str(data_dir.resolve()), "PYTHONPATH": str(REPO)})
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return server, base
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or server.poll() is not None:
+            server.terminate()
+            sys.exit("the server did not start")
+        time.sleep(0.2)
+
+
+def measure(base: str, clients: int, seconds: float) -> tuple[list, list]:
+    week = httpx.get(f"{base}/api/v1/weeks", headers=KEY).json()[0]
+    targets = [
+        ("/bench/bare", {}),
+        ("/healthz", {}),
+        ("/api/v1/status", {}),
+        (f"/api/v1/weekly-areas?week={week}", KEY),
+        (f"/api/v1/weekly-areas?week={week}", {"X-API-Key": "demo-public-key"}),
+        ("/api/v1/area-weeks?limit=100", KEY),
+        ("/api/v1/area-tertials", KEY),
+        (f"/api/v1/place-weeks?from_week={week}&to_week={week}&limit=100", KEY),
+        ("/api/v1/areas?geometry=true", KEY),
+    ]
+    return targets, [asyncio.run(load(base, path, headers, clients, seconds)) for path, headers in targets]
+
+
+def table(title: str, targets: list, results: list) -> str:
+    bare = results[0]["rps"]
+    lines = [title, f"{'endpoint':<58} {'role':<8} {'req/s':>8} {'of bare':>8} {'p50 ms':>8} {'p99 ms':>8} "
+             f"{'errors':>7} {'snapshots':>9}"]
+    for (path, headers), r in zip(targets, results, strict=True):
+        role = headers.get("X-API-Key", "-").removeprefix("demo-").removesuffix("-key")
+        lines.append(f"{path[:58]:<58} {role:<8} {r['rps']:>8.0f} {r['rps'] / bare:>8.0%} {r['p50']:>8.1f} "
+                     f"{r['p99']:>8.1f} {r['errors']:>7} {r['snapshots']:>9}")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -80,50 +149,44 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("LAGESBILD_DATA_DIR", "data")))
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--no-refresh", action="store_true", help="only idle, not while a refresh runs")
+    parser.add_argument("--refresh-loop", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.refresh_loop:
+        refresh_loop(args.refresh_loop)
+        return
     snapshot = args.data_dir / "serving" / "current.duckdb"
     if not snapshot.exists():
         sys.exit(f"no snapshot at {snapshot}: run `make refresh` first (or pass --data-dir)")
+    print(f"{args.clients} concurrent clients, {args.seconds:.0f} s per endpoint, one uvicorn worker, "
+          f"{os.cpu_count()} cores, snapshot {snapshot}", flush=True)
 
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "bench.api:bench_app", "--host", "127.0.0.1", "--port",
-         str(port), "--log-level", "warning", "--no-access-log"],
-        cwd=REPO, env={**os.environ, "LAGESBILD_DATA_DIR": str(args.data_dir.resolve()), "PYTHONPATH": str(REPO)})
-    base = f"http://127.0.0.1:{port}"
+    server, base = start_server(args.data_dir)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                sys.exit("the server did not start")
-            time.sleep(0.2)
-        week = httpx.get(f"{base}/api/v1/weeks", headers=KEY).json()[0]
-        targets = [
-            ("/bench/bare", {}),
-            ("/healthz", {}),
-            ("/api/v1/status", {}),
-            (f"/api/v1/weekly-areas?week={week}", KEY),
-            (f"/api/v1/weekly-areas?week={week}", {"X-API-Key": "demo-public-key"}),
-            ("/api/v1/area-weeks?limit=100", KEY),
-            ("/api/v1/area-tertials", KEY),
-            (f"/api/v1/place-weeks?from_week={week}&to_week={week}&limit=100", KEY),
-            ("/api/v1/areas?geometry=true", KEY),
-        ]
-        results = [asyncio.run(load(base, path, headers, args.clients, args.seconds)) for path, headers in targets]
-        print(f"{args.clients} concurrent clients, {args.seconds:.0f} s per endpoint, one uvicorn worker, "
-              f"{os.cpu_count()} cores, snapshot {snapshot}")
-        print(f"{'endpoint':<58} {'role':<8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
-        for (path, headers), r in zip(targets, results, strict=True):
-            role = headers.get("X-API-Key", "-").removeprefix("demo-").removesuffix("-key")
-            print(f"{path[:58]:<58} {role:<8} {r['rps']:>8.0f} {r['p50']:>8.1f} {r['p99']:>8.1f} {r['errors']:>7}")
+        print(table("idle", *measure(base, args.clients, args.seconds)), flush=True)
     finally:
         server.terminate()
         server.wait(timeout=10)
+    if args.no_refresh:
+        return
+
+    with tempfile.TemporaryDirectory(prefix="lagesbild-bench-api-") as tmp:
+        copy = Path(tmp) / "data"
+        shutil.copytree(args.data_dir, copy, ignore=shutil.ignore_patterns("*.tmp", "logs"))
+        server, base = start_server(copy)
+        refresher = subprocess.Popen([sys.executable, __file__, "--refresh-loop", str(copy)], cwd=REPO,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     env={**os.environ, "PYTHONPATH": str(REPO)})
+        try:
+            time.sleep(15)  # let the refresh get past its imports, into ingest and dbt
+            print("", flush=True)
+            print(table("while a weekly refresh runs (and republishes) on the same machine",
+                        *measure(base, args.clients, args.seconds)), flush=True)
+        finally:
+            refresher.kill()
+            refresher.wait(timeout=30)
+            server.terminate()
+            server.wait(timeout=10)
 
 
 if __name__ == "__main__":

@@ -7,11 +7,13 @@ import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource
+from dagster_dbt.compat import DBT_PYTHON_VERSION
 
 from ingest.pipeline import connect_warehouse
 from ingest.settings import PlatformSettings
@@ -49,6 +51,25 @@ class WarehouseResource(dg.ConfigurableResource):
         os.environ.setdefault("DO_NOT_TRACK", "1")
 
 
+class LagesbildDbtCliResource(DbtCliResource):
+    """dagster-dbt's dbt CLI resource without two fixed costs per dbt run (~10 s together on the 2-core machine)
+    that this platform does not need:
+
+    * ``dbt --version`` in a subprocess, to learn the executable's version: the executable is the pinned dbt-core
+      of this virtualenv (``dbt_executable()``), so the version is the installed package's
+      (tests/orchestration/test_dbt_resource.py checks that they agree);
+    * a dbt adapter inside the Dagster process: only dagster-dbt's ``fetch_row_counts``/``fetch_column_metadata``
+      use it, and the dbt assets count rows themselves, in one query, after dbt has finished.
+    """
+
+    @cached_property
+    def _cli_version(self):
+        return DBT_PYTHON_VERSION
+
+    def _initialize_dbt_core_adapter(self, args):
+        return None
+
+
 def dbt_executable() -> str:
     """dbt from the project's virtualenv, so it need not be on PATH (DbtCliResource insists on finding it)."""
     for candidate in (Path(sys.prefix) / "bin" / "dbt", Path(sys.executable).parent / "dbt"):
@@ -63,6 +84,6 @@ def default_resources() -> dict:
     data_dir = os.environ.get("LAGESBILD_DATA_DIR", "data")
     return {
         "warehouse": WarehouseResource(data_dir=data_dir),
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+        "dbt": LagesbildDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
         "notifier": Notifier.from_environment(data_dir),
     }

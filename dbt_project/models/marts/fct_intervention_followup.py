@@ -13,7 +13,8 @@ def model(dbt, session):
     params = FollowupParams(window_weeks=int(dbt.config.get("followup_weeks")),
                             buffer_rings=int(dbt.config.get("followup_buffer_rings")))
     interventions = dbt.ref("int_interventions").df()
-    incidents = dbt.ref("int_incidents").df()[["week_start", "area_id", "h3_cell", "weight", "is_guard_generated"]]
+    # Only the five columns the follow-up uses: all of int_incidents as a DataFrame took ~3 GB at 1M incidents.
+    incidents = dbt.ref("int_incidents").project("week_start, area_id, h3_cell, weight, is_guard_generated").df()
     areas = dbt.ref("stg_geo__areas").df()
     areas = areas.loc[areas["area_type"] != "municipality", ["area_id", "geometry_wkt"]]
     table = follow_up(interventions, incidents, areas, gazetteer_frame(PLACES), as_of_week(incidents), params)
