@@ -26,6 +26,11 @@ from ingest.sources.police_crimes import PoliceCrimesSource
 from ingest.sources.police_events import Gazetteer, PoliceEventsSource, build_gazetteer
 from ingest.sources.population import PopulationSource
 
+# Every source, in the order a full load takes them: areas first, because the located sources, population and
+# interventions look areas up (the Dagster ingest assets depend on raw/areas for the same reason).
+LOAD_ORDER: tuple[str, ...] = ("areas", "population", "est_reports", "police_crimes", "police_events",
+                               "bra_indicators", "interventions", "guard_visits")
+
 
 def connect_warehouse(settings: PlatformSettings, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
@@ -122,10 +127,19 @@ def load_source(
     settings: PlatformSettings,
     ctx: LoadContext,
     files: list[Path] | None = None,
+    on_file: Callable[[LoadResult], None] | None = None,
 ) -> SourceLoad:
-    """Load the given files (default: everything in the source's landing folder) of one source."""
+    """Load the given files (default: everything in the source's landing folder) of one source.
+
+    ``on_file`` is called with each file's result as soon as that file is done (a progress bar's hook: see
+    ``python -m ingest.load``)."""
     spec = build_source(source, con, settings)
     ensure_source_table(con, spec)  # downstream models need the table even before the first file arrives
     if files is None:
         files = landing_files(settings.landing(source), spec.file_patterns)
-    return SourceLoad(source, tuple(load_file(con, spec, path, ctx) for path in files))
+    results = []
+    for path in files:
+        results.append(load_file(con, spec, path, ctx))
+        if on_file is not None:
+            on_file(results[-1])
+    return SourceLoad(source, tuple(results))

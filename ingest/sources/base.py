@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -180,32 +181,67 @@ def read_json_records(path: Path, records_key: str | None = None, single_object:
 
 
 def read_xlsx(path: Path) -> pd.DataFrame:
-    """The first sheet of an Excel export, every cell as text."""
-    from openpyxl import load_workbook
+    """The first sheet of an Excel export, every cell as text (read with calamine, a Rust reader: openpyxl took
+    80 times as long as the CSV reader on the same export).
+
+    Cells come out as openpyxl gave them before: empty cells as None, whole numbers without ".0" (Excel stores
+    every number as a float), dates as midnight datetimes; the row numbers count every row after the header,
+    empty ones included, and empty rows are skipped."""
+    from python_calamine import CalamineError, CalamineWorkbook, ZipError
 
     with path.open("rb") as handle:
         if handle.read(4) != b"PK\x03\x04":
             raise UnreadableFileError("not an XLSX workbook (an .xlsx file is a zip archive; this one is not)")
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        rows = list(sheet.iter_rows(values_only=True))
-        workbook.close()
-    except Exception as exc:  # openpyxl raises many kinds of errors for damaged workbooks
+        workbook = CalamineWorkbook.from_path(str(path))
+        try:
+            # From A1, as Excel numbers rows: calamine would otherwise start at the first non-empty cell.
+            rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False) if workbook.sheet_names else []
+        finally:
+            workbook.close()
+    except ZipError as exc:
+        raise UnreadableFileError(f"a damaged or truncated XLSX workbook (the zip archive is broken: {exc})") from exc
+    except CalamineError as exc:
         raise UnreadableFileError(f"not a readable XLSX workbook ({type(exc).__name__}: {exc})") from exc
-    if not rows or not any(rows[0]):
+    except BaseException as exc:
+        # A Rust panic on a malformed file arrives as pyo3's PanicException, a BaseException: it is still only
+        # this file's failure, not the run's.
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise UnreadableFileError(f"not a readable XLSX workbook (the reader failed: {exc})") from exc
+    if not rows or not any(_xlsx_value(cell) for cell in rows[0]):
         raise UnreadableFileError("the first sheet has no header row")
-    header = [str(h).strip() if h is not None else f"column_{i}" for i, h in enumerate(rows[0])]
-    records = []
-    for line_no, row in enumerate(rows[1:], start=1):
-        if not any(cell not in (None, "") for cell in row):
-            continue
-        record = {name: as_text(row[i]) if i < len(row) else None for i, name in enumerate(header)}
-        record["source_row"] = line_no
-        records.append(record)
-    return pd.DataFrame.from_records(records, columns=[*header, "source_row"]) if records else pd.DataFrame(
-        columns=[*header, "source_row"]
-    )
+    header = [str(h).strip() if h is not None else f"column_{i}"
+              for i, h in enumerate(_xlsx_value(cell) for cell in rows[0])]
+    # calamine gives every row the sheet's full width, and "" for an empty cell.
+    numbered = [(line_no, row) for line_no, row in enumerate(rows[1:], start=1) if any(cell != "" for cell in row)]
+    position = {name: i for i, name in enumerate(header)}  # a repeated header name: the last column wins
+    columns = {name: [_xlsx_text(row[i]) for _, row in numbered] for name, i in position.items()}
+    columns["source_row"] = [line_no for line_no, _ in numbered]
+    if not numbered:
+        return pd.DataFrame(columns=[*header, "source_row"])
+    return pd.DataFrame(columns)[[*header, "source_row"]]
+
+
+# The largest whole number a float holds exactly; larger ones keep their float text, as openpyxl read them.
+_EXACT_INTEGER = 2**53
+
+
+def _xlsx_value(cell):
+    """A calamine cell as openpyxl gave it: None for empty, int for a whole number, datetime for a date."""
+    if cell.__class__ is str:
+        return cell if cell else None
+    if cell.__class__ is float:
+        return int(cell) if cell.is_integer() and abs(cell) <= _EXACT_INTEGER else cell
+    if cell.__class__ is date:  # calamine gives a date for a datetime at midnight; openpyxl a datetime
+        return datetime(cell.year, cell.month, cell.day)
+    return cell
+
+
+def _xlsx_text(cell) -> str | None:
+    if cell.__class__ is str:  # most cells: skip the conversions
+        return cell if cell else None
+    return as_text(_xlsx_value(cell))
 
 
 def as_text(value) -> str | None:
