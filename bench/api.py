@@ -5,9 +5,12 @@
 
 Starts uvicorn in a child process (one worker, as `make demo` serves) with the Lägesbild app plus a bare endpoint
 (`GET /bench/bare`, returns a constant, no key, no snapshot), then, for each endpoint in turn, runs many concurrent
-clients (httpx AsyncClient, keep-alive) for a fixed time and prints p50/p99 latency and throughput. The bare endpoint
+clients (httpx AsyncClient, keep-alive) for a fixed time and prints p50/p99 latency and throughput, then once more
+with a single client (latency without queueing: with 32 clients a request mostly waits for the 31 before it). The
+clients run on the same cores as the server, so the bare endpoint's figure is also the clients' limit. The bare endpoint
 is the limit: what this machine, uvicorn and FastAPI cost before any work; the difference is the snapshot read
-(a cursor on the pooled read-only snapshot), the query and the serialisation.
+(a cursor on the pooled read-only snapshot), the query and the serialisation — or, for a request seen before on the
+same snapshot, a lookup in the response cache (api/response_cache.py).
 
 Then the same again while a refresh runs: a child process repeats the weekly refresh of the last week (ingest, dbt
 build, analytics, publish — what the Monday schedule runs) on a copy of the data directory the server reads, so
@@ -164,6 +167,9 @@ def main() -> None:
     server, base = start_server(args.data_dir)
     try:
         print(table("idle", *measure(base, args.clients, args.seconds)), flush=True)
+        print("", flush=True)
+        print(table("idle, one client at a time (latency without queueing)", *measure(base, 1, args.seconds / 2)),
+              flush=True)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -180,8 +186,9 @@ def main() -> None:
         try:
             time.sleep(15)  # let the refresh get past its imports, into ingest and dbt
             print("", flush=True)
+            # 3× longer per endpoint than idle, so that refreshes publish new snapshots while the clients read.
             print(table("while a weekly refresh runs (and republishes) on the same machine",
-                        *measure(base, args.clients, args.seconds)), flush=True)
+                        *measure(base, args.clients, 3 * args.seconds)), flush=True)
         finally:
             refresher.kill()
             refresher.wait(timeout=30)

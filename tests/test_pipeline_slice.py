@@ -63,15 +63,15 @@ def test_dbt_materialisations_carry_the_row_count_of_their_table(slice_run):
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization
         if "dagster/row_count" in materialization.metadata:
-            recorded[materialization.asset_key.path[-2:]] = materialization.metadata["dagster/row_count"].value
+            recorded[tuple(materialization.asset_key.path[-2:])] = materialization.metadata["dagster/row_count"].value
     con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
     try:
         for schema, table in (("marts", "fct_area_week"), ("intermediate", "int_incidents"),
                               ("reference", "harm_weights"), ("marts", "lineage_incidents")):
-            assert recorded[[schema, table]] == con.execute(f"select count(*) from {schema}.{table}").fetchall()[0][0]
+            assert recorded[(schema, table)] == con.execute(f"select count(*) from {schema}.{table}").fetchall()[0][0]
     finally:
         con.close()
-    assert ["staging", "stg_est__reports"] not in recorded  # views are not counted (counting runs their query)
+    assert ("staging", "stg_est__reports") not in recorded  # views are not counted (counting runs their query)
 
 
 def test_api_serves_the_published_mart(slice_run, monkeypatch):

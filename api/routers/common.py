@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 
 from api.auth import Principal, require_roles
 from api.deps import SnapshotReader, snapshot_reader
+from api.response_cache import CacheKey, ResponseCache
 from api.routers.models import JSON_COLUMNS
 
 MAX_PAGE_SIZE = 500
@@ -67,13 +68,25 @@ class NotModified(Exception):  # noqa: N818 - an HTTP outcome, not an error
         self.headers = headers
 
 
+class Cached(Exception):  # noqa: N818 - an HTTP outcome, not an error
+    """Raised by the mart dependency when the response is already in the snapshot's response cache."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
 def install(app: FastAPI) -> None:
-    """App-level handlers the mart endpoints need (a 304 raised from a dependency)."""
+    """App-level state and handlers the mart endpoints need (a 304 or a cached response raised from a dependency)."""
+    app.state.responses = ResponseCache()
 
     async def not_modified(_request: Request, exc: NotModified) -> Response:
         return Response(status_code=304, headers=exc.headers)
 
+    async def cached(_request: Request, exc: Cached) -> Response:
+        return exc.response
+
     app.add_exception_handler(NotModified, not_modified)
+    app.add_exception_handler(Cached, cached)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -154,6 +167,8 @@ class Mart:
     reader: SnapshotReader
     principal: Principal
     fmt: Literal["json", "csv"]
+    cache: ResponseCache | None = None
+    cache_key: CacheKey | None = None
 
     @property
     def public(self) -> bool:
@@ -199,11 +214,15 @@ class Mart:
         """Rows validated against their model, as JSON (inside the envelope, if any) or as CSV (rows only)."""
         headers = {**self.headers(), **(extra_headers or {})}
         if self.fmt == "csv":
-            return csv_response(rows, model, name=name, headers=headers)
-        items = [model.model_validate(parse_json_columns(row)) for row in rows]
-        body = envelope(items) if envelope else _list_adapter(model).dump_json(items)
-        content = body.model_dump_json() if isinstance(body, BaseModel) else body
-        return Response(content=content, media_type="application/json", headers=headers)
+            response = csv_response(rows, model, name=name, headers=headers)
+        else:
+            items = [model.model_validate(parse_json_columns(row)) for row in rows]
+            body = envelope(items) if envelope else _list_adapter(model).dump_json(items)
+            content = body.model_dump_json() if isinstance(body, BaseModel) else body
+            response = Response(content=content, media_type="application/json", headers=headers)
+        if self.cache is not None and self.cache_key is not None:
+            self.cache.put(self.cache_key, response)
+        return response
 
     def page(self, model: type[BaseModel], sql_from: str, params: list, order_by: str, limit: int, offset: int,
              *, name: str) -> Response:
@@ -278,11 +297,16 @@ def mart_access(*roles: str):
     def dependency(request: Request, format: Format = None,  # noqa: A002 - the documented query parameter
                    principal: Principal = Depends(guard),
                    reader: SnapshotReader = Depends(snapshot_reader)) -> Mart:
-        mart = Mart(reader, principal, requested_format(request, format))
+        fmt = requested_format(request, format)
+        cache: ResponseCache | None = request.app.state.responses if request.method == "GET" else None
+        key = cache.key(request, reader.snapshot_id, principal.role, fmt) if cache is not None else None
+        mart = Mart(reader, principal, fmt, cache, key)
         headers = mart.headers()
         presented = request.headers.get("if-none-match", "")
         if presented and (presented.strip() == "*" or headers["ETag"] in {t.strip() for t in presented.split(",")}):
             raise NotModified(headers)
+        if cache is not None and (hit := cache.get(key)) is not None:
+            raise Cached(hit)
         return mart
 
     return dependency

@@ -84,3 +84,44 @@ def test_concurrent_requests_during_republishing_each_read_one_snapshot(tmp_path
     assert len(seen) > 20
     assert all(ids[snapshot_id] == value for snapshot_id, value in seen)  # header and body from the same file
     assert read(pool) == (max(ids, key=ids.get), 4)
+
+
+def test_mart_responses_are_cached_per_snapshot_and_role(tmp_path, monkeypatch):
+    """A repeated request is answered from the cache with the same body and headers; another role or a new
+    snapshot is not."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.settings import ApiSettings
+
+    def publish_areas(value: int) -> str:
+        warehouse = tmp_path / f"areas-{value}.duckdb"
+        con = duckdb.connect(str(warehouse))
+        con.execute("create schema marts")
+        con.execute("""create table marts.areas as select 'uppsala-stenhagen' as area_id,
+                       'Stenhagen ' || ? as area_name, 'district' as area_type, '0380' as municipality_code,
+                       1.5 as area_km2, 59.85 as centroid_lat, 17.6 as centroid_lon, false as approximate,
+                       'POINT (17.6 59.85)' as geometry_wkt""", [str(value)])
+        con.execute("""create table marts.fct_area_week as select 'uppsala-stenhagen' as area_id,
+                       date '2026-11-16' as week_start, 10000 as population""")
+        con.close()
+        return publish_snapshot(warehouse=warehouse, target=tmp_path / "data" / "serving" / "current.duckdb",
+                                run_id=f"run{value:05d}", git_commit=None).snapshot_id
+
+    first = publish_areas(1)
+    client = TestClient(create_app(ApiSettings(data_dir=tmp_path / "data")))
+    analyst, public = {"X-API-Key": "demo-analyst-key"}, {"X-API-Key": "demo-public-key"}
+    computed = client.get("/api/v1/areas", headers=analyst)
+    assert computed.status_code == 200, computed.text
+    assert "x-cache" not in computed.headers
+    again = client.get("/api/v1/areas", headers=analyst)
+    assert again.headers["x-cache"] == "hit"
+    assert again.content == computed.content and again.headers["etag"] == computed.headers["etag"]
+    assert again.headers["x-snapshot-id"] == first
+    assert "x-cache" not in client.get("/api/v1/areas", headers=public).headers  # another role: its own entry
+    assert "x-cache" not in client.get("/api/v1/areas?format=csv", headers=analyst).headers
+
+    second = publish_areas(2)
+    fresh = client.get("/api/v1/areas", headers=analyst)
+    assert "x-cache" not in fresh.headers and fresh.headers["x-snapshot-id"] == second
+    assert "Stenhagen 2" in fresh.text and "Stenhagen 1" in again.text
