@@ -4,7 +4,8 @@ How a landing file maps to a week: by the ISO week or date stamped in its name (
 ``polisen_events_20261118T0600Z.json``, ``export_2026-11-18.csv``), else by its modification time. A weekly
 ingest partition loads the not-yet-loaded files of its weeks; the rows inside keep their own event times.
 
-How a partition reaches dbt: as the vars ``min_date``/``max_date`` (the window of weeks a run rebuilds), widened
+How a partition reaches dbt: as the window ``min_date``/``max_date`` of weeks a run rebuilds (the environment
+variables DBT_WINDOW_MIN_DATE/DBT_WINDOW_MAX_DATE, see orchestration/assets/dbt.py; by hand the vars), widened
 backwards by ``LOOKBACK_WEEKS`` so that late reports (observed in an earlier week, delivered now) are counted in
 the week they belong to.
 """

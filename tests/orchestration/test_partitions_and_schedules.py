@@ -126,3 +126,21 @@ def test_definitions_are_loadable_with_named_jobs():
                                         "analytics"}, key
             assert node.owners, key
             assert node.description, key
+
+
+def test_the_window_reaches_dbt_as_environment_variables_and_is_cleared(monkeypatch):
+    import os
+
+    from orchestration.assets.dbt import WINDOW_ENV, export_window
+
+    export_window({"min_date": "2026-10-19", "max_date": "2026-11-23"})
+    assert (os.environ["DBT_WINDOW_MIN_DATE"], os.environ["DBT_WINDOW_MAX_DATE"]) == ("2026-10-19", "2026-11-23")
+    export_window(None)
+    assert not set(WINDOW_ENV.values()) & set(os.environ)
+    # the three weekly/tertial marts read them (with the dbt vars as the default, for runs by hand)
+    from orchestration.project import DBT_PROJECT_DIR
+
+    for mart in ("fct_area_week", "fct_place_week", "fct_area_tertial"):
+        text = (DBT_PROJECT_DIR / "models" / "marts" / f"{mart}.yml").read_text(encoding="utf-8")
+        assert "env_var('DBT_WINDOW_MIN_DATE', var('min_date'))" in text
+        assert "env_var('DBT_WINDOW_MAX_DATE', var('max_date'))" in text
