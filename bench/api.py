@@ -12,9 +12,10 @@ is the limit: what this machine, uvicorn and FastAPI cost before any work; the d
 (a cursor on the pooled read-only snapshot), the query and the serialisation — or, for a request seen before on the
 same snapshot, a lookup in the response cache (api/response_cache.py).
 
-Then the same again while a refresh runs: a child process repeats the weekly refresh of the last week (ingest, dbt
-build, analytics, publish — what the Monday schedule runs) on a copy of the data directory the server reads, so
-snapshots are swapped in under load; the table says how many different snapshots the clients were served. The API
+Then while a refresh runs: a child process repeats the weekly refresh of the last week (ingest, dbt build,
+analytics, publish — what the Monday schedule runs) on a copy of the data directory the server reads, and every
+endpoint is loaded at once (an equal share of the clients each) for longer than a refresh takes, so snapshots are
+swapped in under load; the table says how many different snapshots each endpoint's clients were served. The API
 runs on the same two cores as the refresh, so this is the worst case for a one-machine installation.
 Not part of `make test`.
 """
@@ -120,9 +121,23 @@ def start_server(data_dir: Path) -> tuple[subprocess.Popen, str]:
         time.sleep(0.2)
 
 
-def measure(base: str, clients: int, seconds: float) -> tuple[list, list]:
+def measure(base: str, clients: int, seconds: float, together: bool = False) -> tuple[list, list]:
+    """Each endpoint in turn with ``clients`` clients; or, ``together``, every endpoint at once with an equal share
+    of the clients (a mixed load that can run as long as a refresh takes to publish)."""
+    targets = endpoints(base)
+    if together:
+        share = max(1, clients // len(targets))
+
+        async def all_at_once() -> list:
+            return await asyncio.gather(*(load(base, path, headers, share, seconds) for path, headers in targets))
+
+        return targets, asyncio.run(all_at_once())
+    return targets, [asyncio.run(load(base, path, headers, clients, seconds)) for path, headers in targets]
+
+
+def endpoints(base: str) -> list[tuple[str, dict]]:
     week = httpx.get(f"{base}/api/v1/weeks", headers=KEY).json()[0]
-    targets = [
+    return [
         ("/bench/bare", {}),
         ("/healthz", {}),
         ("/api/v1/status", {}),
@@ -133,7 +148,6 @@ def measure(base: str, clients: int, seconds: float) -> tuple[list, list]:
         (f"/api/v1/place-weeks?from_week={week}&to_week={week}&limit=100", KEY),
         ("/api/v1/areas?geometry=true", KEY),
     ]
-    return targets, [asyncio.run(load(base, path, headers, clients, seconds)) for path, headers in targets]
 
 
 def table(title: str, targets: list, results: list) -> str:
@@ -153,6 +167,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--no-refresh", action="store_true", help="only idle, not while a refresh runs")
+    parser.add_argument("--refresh-seconds", type=float, default=240.0,
+                        help="how long the mixed load runs while the refresh repeats (a refresh takes 1-2 min)")
     parser.add_argument("--refresh-loop", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.refresh_loop:
@@ -186,9 +202,10 @@ def main() -> None:
         try:
             time.sleep(15)  # let the refresh get past its imports, into ingest and dbt
             print("", flush=True)
-            # 3× longer per endpoint than idle, so that refreshes publish new snapshots while the clients read.
-            print(table("while a weekly refresh runs (and republishes) on the same machine",
-                        *measure(base, args.clients, 3 * args.seconds)), flush=True)
+            # Every endpoint at once for longer than a refresh takes, so that snapshots are swapped in under load.
+            print(table(f"while a weekly refresh runs (and republishes) on the same machine: every endpoint at once, "
+                        f"{max(1, args.clients // 9)} clients each, {args.refresh_seconds:.0f} s",
+                        *measure(base, args.clients, args.refresh_seconds, together=True)), flush=True)
         finally:
             refresher.kill()
             refresher.wait(timeout=30)

@@ -25,7 +25,7 @@ BENCHMARKS = {
     "ingest_throughput": (["--rows", "100000"], ["--rows", "10000"]),
     "pipeline_scaling": (["--sizes", "10k,100k,1M", "--history-years", "1,5,10"],
                          ["--sizes", "10k", "--history-years", "1,2"]),
-    "api": ([], ["--seconds", "2", "--clients", "8"]),  # over the snapshot `make refresh` published
+    "api": ([], ["--seconds", "2", "--clients", "8", "--refresh-seconds", "90"]),  # over the snapshot `make refresh` published
     "guards": ([], ["--quick"]),
 }
 

@@ -86,8 +86,11 @@ def areas(mart: Reference,
         (r["area_id"], r["geometry_wkt"]) for r in mart.rows("select area_id, geometry_wkt from areas")))
     collection = FeatureCollection(snapshot_id=mart.reader.snapshot_id, features=[
         Feature(id=r["area_id"], properties=Area(**r), geometry=shapes[r["area_id"]]) for r in rows])
-    return Response(content=collection.model_dump_json(), media_type="application/geo+json",
-                    headers=mart.headers())
+    response = Response(content=collection.model_dump_json(), media_type="application/geo+json",
+                        headers=mart.headers())
+    if mart.cache is not None and mart.cache_key is not None:
+        mart.cache.put(mart.cache_key, response)
+    return response
 
 
 @router.get("/areas/{area_id}", response_model=Area, summary="One area")

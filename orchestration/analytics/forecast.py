@@ -338,9 +338,19 @@ from staging.stg_police__crimes p
 """
 
 
-def incidents_from_warehouse(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The forecast's input (INCIDENTS_SCHEMA) from the staged EST reports and police crimes."""
-    return INCIDENTS_SCHEMA.validate(con.execute(WAREHOUSE_INCIDENTS_SQL).df())
+def incidents_from_warehouse(con: duckdb.DuckDBPyConnection, recent_weeks: int | None = None) -> pd.DataFrame:
+    """The forecast's input (INCIDENTS_SCHEMA) from the staged EST reports and police crimes; with
+    ``recent_weeks``, only the incidents of the last ``recent_weeks`` + 2 weeks before the newest one (a superset of
+    what ``forecast_place_risk`` uses, so the forecast is the same, but the weekly run no longer reads, converts and
+    validates ten years of history to use one)."""
+    if recent_weeks is None:
+        return INCIDENTS_SCHEMA.validate(con.execute(WAREHOUSE_INCIDENTS_SQL).df())
+    recent = f"""
+        with incidents as ({WAREHOUSE_INCIDENTS_SQL})
+        select * from incidents
+        where occurred_at_local >= (select max(occurred_at_local) from incidents) - to_weeks(?)
+    """
+    return INCIDENTS_SCHEMA.validate(con.execute(recent, [recent_weeks + 2]).df())
 
 
 def next_monday(day: date) -> date:

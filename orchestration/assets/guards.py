@@ -85,7 +85,7 @@ class GuardForecastConfig(dg.Config):
 def guard_forecast(context: dg.AssetExecutionContext, config: GuardForecastConfig, warehouse: WarehouseResource):
     params = fc.ForecastParams(alpha=config.alpha, max_places=config.max_places)
     with warehouse.connect() as con:
-        incidents = fc.incidents_from_warehouse(con)
+        incidents = fc.incidents_from_warehouse(con, recent_weeks=params.long_run_weeks)
         target = None if len(incidents) else fc.next_monday(date.today())
         forecast = fc.forecast_place_risk(incidents, NAMED_PLACES, target_week_start=target, params=params)
         provenance = {"forecast_model_version": forecast.version, "data_cutoff": forecast.data_cutoff,

@@ -140,3 +140,24 @@ def _demo_places():
     from ingest.demo.uppsala import PLACES
 
     return PLACES
+
+
+@pytest.mark.xdist_group("guards_platform")
+def test_reading_only_recent_weeks_gives_the_same_forecast(tmp_path, demo_slice_incidents):
+    """The weekly run reads only the last long_run_weeks (+2) of incidents; the forecast must not change."""
+    from tests.guards.conftest import stage_warehouse
+
+    stage_warehouse(tmp_path / "warehouse.duckdb", demo_slice_incidents)
+    params = fc.ForecastParams(long_run_weeks=4)  # the slice has 12 weeks, so the recent read drops some
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+    try:
+        everything = fc.incidents_from_warehouse(con)
+        recent = fc.incidents_from_warehouse(con, recent_weeks=params.long_run_weeks)
+    finally:
+        con.close()
+    assert 0 < len(recent) < len(everything)
+    full = fc.forecast_place_risk(everything, _demo_places(), params=params)
+    cut = fc.forecast_place_risk(recent, _demo_places(), params=params)
+    assert full.target_week_start == cut.target_week_start
+    pd.testing.assert_frame_equal(full.places, cut.places)
+    pd.testing.assert_frame_equal(full.risk, cut.risk)
