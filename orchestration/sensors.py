@@ -46,6 +46,13 @@ def plan_landing_runs(settings: PlatformSettings, seen: dict[str, str], weekly_s
     return groups, state
 
 
+def affected_assets(graph, key: dg.AssetKey, job_keys: set | None) -> set[dg.AssetKey]:
+    """The ingest asset ``key`` and everything downstream of it, plus the other assets of any multi-asset in that
+    set that cannot run in part (the guard forecast and plans write several tables in one step)."""
+    affected = dg.AssetSelection.keys(key).downstream().required_multi_asset_neighbors().resolve(graph)
+    return affected & job_keys if job_keys is not None else affected
+
+
 @dg.sensor(
     job=weekly_refresh,
     minimum_interval_seconds=60,
@@ -71,9 +78,7 @@ def landing_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseReso
         if not graph.has(key):
             context.log.info(f"no ingest asset for {source}; ignoring {len(files)} file(s)")
             continue
-        affected = dg.AssetSelection.keys(key).downstream().resolve(graph)
-        if job_keys is not None:
-            affected &= job_keys
+        affected = affected_assets(graph, key, job_keys)
         yield dg.RunRequest(
             run_key=f"landing:{source}:{week}:{'|'.join(sorted(files))}",
             partition_key=week,
