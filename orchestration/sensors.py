@@ -3,7 +3,9 @@
 ``landing_sensor`` looks at every landing folder each minute. Files it has not seen (by name, size and
 modification time; the cursor survives restarts) are grouped by source and week, and each group starts one
 ``weekly_refresh`` run for that week that materialises only the source's ingest asset and what depends on it.
-Run keys name the files, so a file never triggers two runs even if the cursor were lost.
+Run keys name the files, so a file never triggers two runs even if the cursor were lost. A file whose content the
+ledger already holds as loaded (e.g. by `make refresh` before the daemon first looked) needs no run: it is only
+remembered, so starting `make demo` after a refresh does not queue a run for every week again.
 """
 
 import json
@@ -11,8 +13,9 @@ from collections import defaultdict
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
-from ingest.loader import landing_files
+from ingest.loader import file_sha256, landing_files
 from ingest.settings import SOURCES, PlatformSettings
 from orchestration.jobs import weekly_refresh
 from orchestration.notifier import Notifier
@@ -27,9 +30,28 @@ def file_identity(path: Path) -> str:
     return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
+def loaded_contents(settings: PlatformSettings) -> set[tuple[str, str]] | None:
+    """(source, sha256) of every file the ledger holds as loaded; None while a run holds the warehouse."""
+    if not settings.warehouse.exists():
+        return set()
+    try:
+        con = duckdb.connect(str(settings.warehouse), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        rows = con.execute("select source, source_sha256 from raw.batches where status = 'loaded'").fetchall()
+    except duckdb.CatalogException:  # nothing loaded yet
+        rows = []
+    finally:
+        con.close()
+    return {(source, sha256) for source, sha256 in rows}
+
+
 def plan_landing_runs(settings: PlatformSettings, seen: dict[str, str], weekly_sources: set[str],
-                      valid_weeks: set[str], fallback_week: str) -> tuple[dict[tuple[str, str], list[str]], dict]:
-    """Group unseen files by (source, week). Returns the groups and the updated cursor state."""
+                      valid_weeks: set[str], fallback_week: str, loaded: set[tuple[str, str]] = frozenset(),
+                      ) -> tuple[dict[tuple[str, str], list[str]], dict]:
+    """Group unseen files by (source, week), leaving out files whose content is already loaded. Returns the groups
+    and the updated cursor state."""
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
     state = dict(seen)
     for source in SOURCES:
@@ -39,6 +61,8 @@ def plan_landing_runs(settings: PlatformSettings, seen: dict[str, str], weekly_s
             if state.get(name) == identity:
                 continue
             state[name] = identity
+            if loaded and (source, file_sha256(path)) in loaded:
+                continue  # loaded already (same content), e.g. by `make refresh`: nothing to run
             week = file_week(path).isoformat() if source in weekly_sources else fallback_week
             if week not in valid_weeks:
                 week = fallback_week  # stamped outside the partitions (too old or in the future): load it now
@@ -70,8 +94,12 @@ def landing_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseReso
         and graph.get(dg.AssetKey(["raw", source])).partitions_def is not None
     }
     valid_weeks = set(weekly_partitions.get_partition_keys(dynamic_partitions_store=context.instance))
+    loaded = loaded_contents(settings)
+    if loaded is None:
+        yield dg.SkipReason("a run holds the warehouse; looking again at the next tick")
+        return
     groups, state = plan_landing_runs(settings, seen, weekly_sources, valid_weeks,
-                                      fallback_week=last_complete_week().isoformat())
+                                      fallback_week=last_complete_week().isoformat(), loaded=loaded)
     job_keys = weekly_refresh.selection.resolve(graph) if hasattr(weekly_refresh, "selection") else None
     for (source, week), files in sorted(groups.items()):
         key = dg.AssetKey(["raw", source])

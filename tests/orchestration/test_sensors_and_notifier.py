@@ -158,3 +158,30 @@ def test_every_landing_source_requests_a_selection_the_job_can_run():
         job.get_subset(asset_selection=selection)  # raises DagsterInvalidSubsetError when a multi-asset is split
         checked += 1
     assert checked >= 4
+
+
+def test_files_already_loaded_are_remembered_without_a_run(data_dir):
+    """After `make refresh` the daemon's first tick must not queue a run for every week again; a corrected file
+    with the same name (new content) still triggers one."""
+    import duckdb
+
+    from ingest import ledger
+    from ingest.loader import file_sha256
+
+    loaded = data_dir / "landing" / "est_reports" / "est_reports_2026-W10.csv"
+    (loaded.parent / "est_reports_2026-W11.csv").write_text("another week", encoding="utf-8")  # other content
+    con = duckdb.connect(str(data_dir / "warehouse.duckdb"))
+    ledger.ensure_ledger(con)
+    con.execute("""insert into raw.batches (batch_id, batch_seq, source, source_file, source_path, source_sha256,
+                   status, rows_read, rows_accepted, rows_quarantined, loaded_at)
+                   values ('est_reports:x', 1, 'est_reports', ?, ?, ?, 'loaded', 1, 1, 0, now())""",
+                [loaded.name, str(loaded), file_sha256(loaded)])
+    con.close()
+    requests, cursor = evaluate(data_dir, None)
+    files = {r.tags["lagesbild/files"] for r in requests}
+    assert "est_reports_2026-W10.csv" not in files and "est_reports_2026-W11.csv" in files
+    assert "est_reports/est_reports_2026-W10.csv" in json.loads(cursor)  # remembered
+
+    loaded.write_text("corrected content", encoding="utf-8")
+    again, _ = evaluate(data_dir, cursor)
+    assert [r.tags["lagesbild/files"] for r in again] == ["est_reports_2026-W10.csv"]
