@@ -201,14 +201,3 @@ class SnapshotPool:
                 self._current.retired = True
                 self._close_if_idle(self._current)
                 self._current = None
-
-
-@contextmanager
-def open_snapshot(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived read-only connection to the current snapshot (scripts and tests; the API uses SnapshotPool)."""
-    _identity(path)
-    con = connect_snapshot(path)
-    try:
-        yield con
-    finally:
-        con.close()
