@@ -20,7 +20,7 @@ from api.routers.places import router as places_router
 from api.routers.tertial import router as tertial_router
 from api.routers.weekly import router as weekly_router
 from api.settings import ApiSettings
-from api.snapshot import SnapshotPool
+from serving.snapshot import SnapshotPool
 
 
 def create_app(settings: ApiSettings | None = None) -> FastAPI:

@@ -9,7 +9,7 @@ from datetime import datetime
 import duckdb
 from fastapi import HTTPException, Request, Response
 
-from api.snapshot import SnapshotMissingError, SnapshotPool
+from serving.snapshot import SnapshotMissingError, SnapshotPool
 
 
 @dataclass

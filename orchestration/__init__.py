@@ -1,4 +1,4 @@
-"""The Dagster code location (wiring) and, in ``orchestration.analytics``, the pure computations it runs."""
+"""The Dagster code location (wiring) and, in ``analytics``, the pure computations it runs."""
 
 import warnings
 

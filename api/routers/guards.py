@@ -16,15 +16,15 @@ import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from analytics.guards.inputs import break_for_shift, problem_for_day
+from analytics.guards.model import DEPOT_ID, BreakRule, Location, PlanningError, PlanParams, Unit
+from analytics.guards.planner import plan_day
+from analytics.guards.tables import STOCKHOLM, plan_id_for, plan_tables
+from analytics.guards.travel import travel_for_mode
 from api.auth import Principal, require_roles
 from api.deps import SnapshotReader, snapshot_reader
 from api.landing_writer import content_hash, read_latest, record_versions, write_record
 from ingest.settings import PlatformSettings
-from orchestration.analytics.guards.inputs import break_for_shift, problem_for_day
-from orchestration.analytics.guards.model import DEPOT_ID, BreakRule, Location, PlanningError, PlanParams, Unit
-from orchestration.analytics.guards.planner import plan_day
-from orchestration.analytics.guards.tables import STOCKHOLM, plan_id_for, plan_tables
-from orchestration.analytics.guards.travel import travel_for_mode
 
 router = APIRouter(prefix="/api/v1", tags=["guard scheduling"], dependencies=[Depends(require_roles("scheduler"))])
 Reader = Annotated[SnapshotReader, Depends(snapshot_reader)]

@@ -26,7 +26,7 @@ from fastapi.responses import FileResponse
 from api.auth import require_roles
 from api.deps import SnapshotReader, snapshot_reader
 from api.routers.weekly import parse_iso_week
-from orchestration.lineage import upstream_models
+from serving.lineage import upstream_models
 
 router = APIRouter(prefix="/api/v1/lineage", tags=["lineage"], dependencies=[Depends(require_roles("auditor"))])
 docs_router = APIRouter(tags=["lineage"])

@@ -1,4 +1,4 @@
-"""Planted interventions for the demo data: what the follow-up (``orchestration.analytics.followup``) must find.
+"""Planted interventions for the demo data: what the follow-up (``analytics.followup``) must find.
 
 Three interventions start eight weeks before the end of the data (so their eight-week follow-up is complete), one
 two weeks before (too early to say anything):

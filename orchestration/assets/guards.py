@@ -8,7 +8,7 @@
   naive baselines (marts.fct_guard_plan_visits, _units, _metrics). Checks: every plan passes the constraint checker
   (blocking: a bad plan is never published), and the recommended plans cover more risk than the naive top-k plans.
 
-The computations are plain Python in ``orchestration.analytics``; this module only reads and writes the warehouse.
+The computations are plain Python in ``analytics``; this module only reads and writes the warehouse.
 """
 
 import json
@@ -19,14 +19,14 @@ import pandas as pd
 import shapely
 from shapely.geometry import mapping
 
+from analytics import forecast as fc
+from analytics.guards import demo
+from analytics.guards.checker import check_plan
+from analytics.guards.inputs import break_for_shift, default_units, depot, minutes_of, problem_for_day
+from analytics.guards.model import DEPOT_ID, PlanParams
+from analytics.guards.planner import plan_day
+from analytics.guards.tables import plan_id_for, plan_tables
 from ingest.demo.uppsala import PLACES as NAMED_PLACES
-from orchestration.analytics import forecast as fc
-from orchestration.analytics.guards import demo
-from orchestration.analytics.guards.checker import check_plan
-from orchestration.analytics.guards.inputs import break_for_shift, default_units, depot, minutes_of, problem_for_day
-from orchestration.analytics.guards.model import DEPOT_ID, PlanParams
-from orchestration.analytics.guards.planner import plan_day
-from orchestration.analytics.guards.tables import plan_id_for, plan_tables
 from orchestration.assets.ingest import build_ingest_asset
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
 

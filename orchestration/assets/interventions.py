@@ -1,5 +1,5 @@
 """Interventions (insatser): the ingest asset of the source. The follow-up statistics are a dbt Python model
-(``fct_intervention_followup``) that calls ``orchestration.analytics.followup``."""
+(``fct_intervention_followup``) that calls ``analytics.followup``."""
 
 from orchestration.assets.ingest import build_ingest_asset
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from api.snapshot import publish_snapshot
-from orchestration.lineage import AUDIT_LOG_QUERY, AUDIT_QUARANTINE_ROWS_QUERY, dbt_model_graph
 from orchestration.project import dbt_project
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
+from serving.lineage import AUDIT_LOG_QUERY, AUDIT_QUARANTINE_ROWS_QUERY, dbt_model_graph
+from serving.snapshot import publish_snapshot
 
 # The marts the snapshot must wait for (and their blocking checks): every table in the `marts` schema is copied, but
 # only after these are built and checked, so a failing check leaves the last good snapshot in place.

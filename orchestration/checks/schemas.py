@@ -1,4 +1,4 @@
-"""pandera schemas of the marts computed in Python (orchestration/analytics via dbt Python models): the types and
+"""pandera schemas of the marts computed in Python (analytics via dbt Python models): the types and
 the statistical invariants the code promises (intervals contain their estimate, q ≥ p, an alert needs ≥ 3 events,
 a hot spot is FDR-significant). Plain Python; the asset checks in ``marts.py`` run them with ``lazy=True``."""
 

@@ -17,15 +17,15 @@ KEYS = {"public": "demo-public-key", "analyst": "demo-analyst-key", "scheduler":
 
 def publish(warehouse: Path, target: Path) -> None:
     """Publish as the serving/snapshot asset does (same extra tables), with a made-up check result."""
-    from api.snapshot import publish_snapshot
     from orchestration.assets.publish import (
         BATCHES_QUERY,
         QUARANTINE_SUMMARY_QUERY,
         REFERENCE_QUERIES,
         freshness_query,
     )
-    from orchestration.lineage import AUDIT_LOG_QUERY, AUDIT_QUARANTINE_ROWS_QUERY, dbt_model_graph
     from orchestration.project import dbt_project
+    from serving.lineage import AUDIT_LOG_QUERY, AUDIT_QUARANTINE_ROWS_QUERY, dbt_model_graph
+    from serving.snapshot import publish_snapshot
 
     checks = pd.DataFrame([{"run_id": "tests", "asset_key": "marts/fct_area_week", "check_name": "not_null",
                             "passed": True, "severity": "ERROR", "description": "ok",

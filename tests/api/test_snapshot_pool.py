@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from api.snapshot import SnapshotMissingError, SnapshotPool, publish_snapshot
+from serving.snapshot import SnapshotMissingError, SnapshotPool, publish_snapshot
 
 
 def publish(tmp_path: Path, value: int) -> str:

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orchestration.analytics.guards.inputs import DEFAULT_BREAK, depot
-from orchestration.analytics.guards.model import BreakRule, Place, PlanParams, Problem, Unit
+from analytics.guards.inputs import DEFAULT_BREAK, depot
+from analytics.guards.model import BreakRule, Place, PlanParams, Problem, Unit
 
 DEPOT = depot(59.8594, 17.6455)
 DAY = date(2026, 3, 13)  # a Friday
@@ -68,15 +68,15 @@ CATEGORY_BY_SEVERITY = {1.0: "nedskrapning", 2.0: "skadegorelse", 3.0: "narkotik
 
 @pytest.fixture(scope="session")
 def demo_slice_incidents():
-    from orchestration.analytics.guards.demo import demo_config, demo_incidents
+    from analytics.guards.demo import demo_config, demo_incidents
 
     return demo_incidents(demo_config(SLICE_END, SLICE_WEEKS, scale=0.6))
 
 
 def stage_warehouse(path: Path, incidents: pd.DataFrame) -> None:
     """A warehouse with the staging views' columns the guard assets read (instead of running ingest and dbt)."""
+    from analytics.guards.demo import SEVERITY_SEED
     from ingest.demo import uppsala
-    from orchestration.analytics.guards.demo import SEVERITY_SEED
 
     est = incidents[incidents["source"] == "est_report"]
     police = incidents[incidents["source"] == "police_crime"]
@@ -109,9 +109,9 @@ def guard_platform(tmp_path_factory, demo_slice_incidents):
     """The guard assets materialised through Dagster on the demo slice, and the snapshot published from them."""
     import dagster as dg
 
-    from api.snapshot import publish_snapshot
     from orchestration.assets.guards import guard_forecast, guard_plans
     from orchestration.resources import WarehouseResource
+    from serving.snapshot import publish_snapshot
 
     data_dir = tmp_path_factory.mktemp("guards") / "data"
     data_dir.mkdir()

@@ -1,6 +1,6 @@
 """The exact optimum of a small guard-planning instance, as a MILP (PuLP + HiGHS): the yardstick for OR-Tools.
 
-Same model as the routing solver (``orchestration.analytics.guards.solver``): per unit an arc-flow route from its
+Same model as the routing solver (``analytics.guards.solver``): per unit an arc-flow route from its
 start to its end point through optional visit nodes, big-M arrival times inside each node's window, the break
 before or after each visit (never during one) and inside its window, the leg that holds it long enough for travel +
 break, the revisit gap between nodes of one place, at most N visits per place, pinned places at least once. Objective:
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pulp
 
-from orchestration.analytics.guards.instance import Instance
+from analytics.guards.instance import Instance
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orchestration.analytics import forecast as fc
+from analytics import forecast as fc
 
 TARGET = date(2026, 3, 9)  # a Monday
 

@@ -8,19 +8,19 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from orchestration.analytics.guards.checker import check_plan
-from orchestration.analytics.guards.greedy import greedy_routes
-from orchestration.analytics.guards.instance import build_instance
-from orchestration.analytics.guards.model import PlanningError, Route, Unit, Visit
-from orchestration.analytics.guards.planner import (
+from analytics.guards.checker import check_plan
+from analytics.guards.greedy import greedy_routes
+from analytics.guards.instance import build_instance
+from analytics.guards.model import PlanningError, Route, Unit, Visit
+from analytics.guards.planner import (
     FALLBACK_GREEDY,
     plan_day,
     plan_value,
     routes_from_stops,
     solve_from_starts,
 )
-from orchestration.analytics.guards.solver import solve_routing
-from orchestration.analytics.guards.travel import HaversineTravel, MatrixTravel
+from analytics.guards.solver import solve_routing
+from analytics.guards.travel import HaversineTravel, MatrixTravel
 from tests.guards.conftest import DEPOT, random_places, small_problem, week_problem
 from tests.guards.milp import solve_milp
 

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import ApiSettings
-from api.snapshot import publish_snapshot
+from serving.snapshot import publish_snapshot
 
 ANALYST = {"X-API-Key": "demo-analyst-key"}
 SCHEDULER = {"X-API-Key": "demo-scheduler-key"}

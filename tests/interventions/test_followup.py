@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 from shapely.geometry import box
 
-from orchestration.analytics.followup import (
+from analytics.followup import (
     FollowupParams,
     difference_in_differences,
     follow_up,

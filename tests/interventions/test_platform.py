@@ -26,11 +26,11 @@ VISITS = [{"visit_id": f"v{i}", "visit_date": day, "unit_id": "g1", "place_id": 
 
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory):
-    from api.snapshot import publish_snapshot
     from ingest.demo.generator import DemoConfig, generate
     from ingest.ledger import LoadContext
     from ingest.pipeline import connect_warehouse, load_source
     from ingest.settings import PlatformSettings
+    from serving.snapshot import publish_snapshot
 
     data_dir = tmp_path_factory.mktemp("interventions_platform") / "data"
     config = DemoConfig(end_week=END_WEEK, weeks=WEEKS, seed=7, scale=0.3, formats=False, effects=(),

@@ -32,10 +32,10 @@ class LineageSnapshot:
 
 @pytest.fixture(scope="session")
 def lineage_snapshot(built_marts, tmp_path_factory) -> LineageSnapshot:  # noqa: F811
-    from api.snapshot import publish_snapshot
     from orchestration.assets.publish import BATCHES_QUERY, QUARANTINE_SUMMARY_QUERY, git_commit
-    from orchestration.lineage import AUDIT_LOG_QUERY, AUDIT_QUARANTINE_ROWS_QUERY, dbt_model_graph
     from orchestration.project import dbt_project
+    from serving.lineage import AUDIT_LOG_QUERY, AUDIT_QUARANTINE_ROWS_QUERY, dbt_model_graph
+    from serving.snapshot import publish_snapshot
 
     target = tmp_path_factory.mktemp("lineage") / "serving" / "current.duckdb"
     # No Dagster run built these marts (the marts fixture runs dbt directly), so the check results are one row

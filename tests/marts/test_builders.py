@@ -11,11 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orchestration.analytics.params import Parameters, Versions
-from orchestration.analytics.places import build_place_week
-from orchestration.analytics.priority import PriorityWeights
-from orchestration.analytics.tertial import build_area_tertial
-from orchestration.analytics.weekly import build_area_week
+from analytics.params import Parameters, Versions
+from analytics.places import build_place_week
+from analytics.priority import PriorityWeights
+from analytics.tertial import build_area_tertial
+from analytics.weekly import build_area_week
 from tests.marts.conftest import SEEDS
 
 VERSIONS = Versions("harm-test", "severity-test", "params-test")

@@ -3,7 +3,7 @@
 import duckdb
 import pandas as pd
 
-from orchestration.analytics.dbt_inputs import with_column_types
+from analytics.dbt_inputs import with_column_types
 
 
 def test_an_empty_text_column_is_created_as_text_and_takes_text_later():

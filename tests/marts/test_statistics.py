@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from orchestration.analytics import change, priority, rates
-from orchestration.analytics.hotspots import conditional_p_sim, gi_star, gi_star_z, h3_weights, permutation_ids
-from orchestration.analytics.tertial import rate_ratio
+from analytics import change, priority, rates
+from analytics.hotspots import conditional_p_sim, gi_star, gi_star_z, h3_weights, permutation_ids
+from analytics.tertial import rate_ratio
 
 # --- empirical Bayes --------------------------------------------------------------------------------------------
 

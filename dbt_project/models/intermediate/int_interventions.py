@@ -1,15 +1,15 @@
 """Every intervention on one grain: the latest version of each recorded intervention (stg_est__interventions) and
 guard presence made from the visits recorded through the guard API (stg_guards__visits), with every target
-resolved to H3 cells. The work is done by orchestration.analytics.followup (plain Python, unit-tested)."""
+resolved to H3 cells. The work is done by analytics.followup (plain Python, unit-tested)."""
 
-from orchestration.analytics import dbt_inputs  # noqa: F401  (first: serialises the heavy imports, see there)
-from orchestration.analytics.followup import INTERVENTION_TYPES, build_interventions, sql_casts
+from analytics import dbt_inputs  # noqa: F401  (first: serialises the heavy imports, see there)
+from analytics.followup import INTERVENTION_TYPES, build_interventions, sql_casts
 
 
 def model(dbt, session):
+    from analytics.forecast import gazetteer_frame
     from ingest.demo.uppsala import PLACES
     from ingest.sources.interventions import TYPES
-    from orchestration.analytics.forecast import gazetteer_frame
 
     recorded = dbt.ref("stg_est__interventions").df()
     visits = dbt.ref("stg_guards__visits").df()

@@ -1,9 +1,9 @@
 """Tertial area mart (area × tertial): rates, funnel, trend, persistence and the composite priority with its rank
-uncertainty. The work is done by orchestration.analytics.tertial (plain Python, unit-tested on its own)."""
+uncertainty. The work is done by analytics.tertial (plain Python, unit-tested on its own)."""
 
-from orchestration.analytics.dbt_inputs import mart_inputs, with_column_types
-from orchestration.analytics.priority import PriorityWeights
-from orchestration.analytics.tertial import build_area_tertial
+from analytics.dbt_inputs import mart_inputs, with_column_types
+from analytics.priority import PriorityWeights
+from analytics.tertial import build_area_tertial
 
 
 def model(dbt, session):

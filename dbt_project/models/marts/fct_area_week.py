@@ -1,8 +1,8 @@
 """Weekly area mart (area × ISO week, zeros included): int_area_week plus the statistics SQL does badly.
-The work is done by orchestration.analytics.weekly (plain Python, unit-tested on its own)."""
+The work is done by analytics.weekly (plain Python, unit-tested on its own)."""
 
-from orchestration.analytics.dbt_inputs import mart_inputs, with_column_types
-from orchestration.analytics.weekly import build_area_week
+from analytics.dbt_inputs import mart_inputs, with_column_types
+from analytics.weekly import build_area_week
 
 
 def model(dbt, session):

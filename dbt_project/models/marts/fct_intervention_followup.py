@@ -1,14 +1,14 @@
 """Follow-up of every intervention: before/after counts and harm in the target, the displacement buffer and the
 comparison units, the weighted displacement difference with its z-score and interval, and a verdict. The work is
-done by orchestration.analytics.followup (plain Python, unit-tested); rules in docs/interventions.md."""
+done by analytics.followup (plain Python, unit-tested); rules in docs/interventions.md."""
 
-from orchestration.analytics import dbt_inputs  # noqa: F401  (first: serialises the heavy imports, see there)
-from orchestration.analytics.followup import FOLLOWUP_TYPES, FollowupParams, as_of_week, follow_up, sql_casts
+from analytics import dbt_inputs  # noqa: F401  (first: serialises the heavy imports, see there)
+from analytics.followup import FOLLOWUP_TYPES, FollowupParams, as_of_week, follow_up, sql_casts
 
 
 def model(dbt, session):
+    from analytics.forecast import gazetteer_frame
     from ingest.demo.uppsala import PLACES
-    from orchestration.analytics.forecast import gazetteer_frame
 
     params = FollowupParams(window_weeks=int(dbt.config.get("followup_weeks")),
                             buffer_rings=int(dbt.config.get("followup_buffer_rings")))

@@ -1,8 +1,8 @@
 """Weekly place mart (H3 cell × ISO week): counts, harm and the 8-week Getis-Ord Gi* with FDR control.
-The work is done by orchestration.analytics.places (plain Python, unit-tested on its own)."""
+The work is done by analytics.places (plain Python, unit-tested on its own)."""
 
-from orchestration.analytics.dbt_inputs import mart_inputs, with_column_types
-from orchestration.analytics.places import build_place_week
+from analytics.dbt_inputs import mart_inputs, with_column_types
+from analytics.places import build_place_week
 
 
 def model(dbt, session):

@@ -21,7 +21,7 @@ from functools import lru_cache
 import h3
 import numpy as np
 
-from orchestration.analytics.change import bh_q
+from analytics.change import bh_q
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from functools import cached_property
 
 import numpy as np
 
-from orchestration.analytics.guards.model import COVERAGE_MIN, Location, Place, PlanningError, Problem
+from analytics.guards.model import COVERAGE_MIN, Location, Place, PlanningError, Problem
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from datetime import date
 
 import pandas as pd
 
-from orchestration.analytics.forecast import day_profiles
-from orchestration.analytics.guards.model import DEPOT_ID, BreakRule, Location, Place, PlanParams, Problem, Unit
+from analytics.forecast import day_profiles
+from analytics.guards.model import DEPOT_ID, BreakRule, Location, Place, PlanParams, Problem, Unit
 
 DEFAULT_SHIFT = (15 * 60, 23 * 60)
 DEFAULT_BREAK = BreakRule(earliest=18 * 60, latest=20 * 60, minutes=30)  # 30 minutes within mid-shift ± 60 min

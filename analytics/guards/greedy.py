@@ -13,9 +13,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from orchestration.analytics.guards.instance import Instance, Stop, in_shift_risk
-from orchestration.analytics.guards.model import PlanningError
-from orchestration.analytics.guards.schedule import Timing, time_bounds, time_route
+from analytics.guards.instance import Instance, Stop, in_shift_risk
+from analytics.guards.model import PlanningError
+from analytics.guards.schedule import Timing, time_bounds, time_route
 
 
 def arrivals_elsewhere(routes: Sequence[Sequence[Stop]], timings: Sequence[Timing], unit: int) -> dict[str, list[int]]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from orchestration.analytics.rates import robust_z
+from analytics.rates import robust_z
 
 COMPONENTS = ("z_harm", "z_est", "z_abs", "z_trend", "z_persist", "z_cluster")
 

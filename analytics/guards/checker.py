@@ -10,8 +10,8 @@ place visited.
 
 from __future__ import annotations
 
-from orchestration.analytics.guards.metrics import route_legs
-from orchestration.analytics.guards.model import Plan, Problem, Route, Unit
+from analytics.guards.metrics import route_legs
+from analytics.guards.model import Plan, Problem, Route, Unit
 
 
 def check_plan(plan: Plan) -> list[str]:

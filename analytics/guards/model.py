@@ -118,7 +118,7 @@ class Problem:
     travel: object | None = None  # a travel.TravelModel; None = haversine by car
 
     def travel_model(self):
-        from orchestration.analytics.guards.travel import HaversineTravel
+        from analytics.guards.travel import HaversineTravel
 
         return self.travel or HaversineTravel()
 

@@ -18,7 +18,7 @@ from time import perf_counter
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from orchestration.analytics.guards.instance import Instance, Stop
+from analytics.guards.instance import Instance, Stop
 
 PRIZE_SCALE = 10_000  # prizes (harm units) → integer penalties
 

@@ -19,11 +19,11 @@ import pandas as pd
 from dateutil.relativedelta import relativedelta
 from statsmodels.stats.rates import confint_poisson_2indep, test_poisson_2indep
 
-from orchestration.analytics import priority, reasons
-from orchestration.analytics.change import bh_q
-from orchestration.analytics.hotspots import gi_star, h3_weights
-from orchestration.analytics.params import Parameters, Versions, in_window
-from orchestration.analytics.rates import EmpiricalBayes, funnel, marshall_eb
+from analytics import priority, reasons
+from analytics.change import bh_q
+from analytics.hotspots import gi_star, h3_weights
+from analytics.params import Parameters, Versions, in_window
+from analytics.rates import EmpiricalBayes, funnel, marshall_eb
 
 
 @dataclass(frozen=True)

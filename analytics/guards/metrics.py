@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from orchestration.analytics.guards.model import (
+from analytics.guards.model import (
     COVERAGE_MIN,
     MIN_COVERING_DWELL_MIN,
     Location,

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from analytics.forecast import POLICE_CRIME_WEIGHT
 from ingest import geo
 from ingest.demo import generator, uppsala
 from ingest.parsing import parse_timestamp
-from orchestration.analytics.forecast import POLICE_CRIME_WEIGHT
 
 SEVERITY_SEED = Path(__file__).resolve().parents[3] / "dbt_project" / "seeds" / "est_categories.csv"
 

@@ -12,8 +12,8 @@ import pandas as pd
 # dbt runs Python models in threads of one process; two models importing statsmodels/esda at the same moment can
 # deadlock on Python's module locks (seen: narwhals, under statsmodels). Every mart imports this module first, so
 # importing all the heavy modules here, once, behind this module's own lock, serialises those imports.
-from orchestration.analytics import places, tertial, weekly  # noqa: F401
-from orchestration.analytics.params import Parameters, Versions, single_version
+from analytics import places, tertial, weekly  # noqa: F401
+from analytics.params import Parameters, Versions, single_version
 
 
 @dataclass(frozen=True)

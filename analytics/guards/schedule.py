@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from orchestration.analytics.guards.instance import Instance, Stop
-from orchestration.analytics.guards.model import BreakRule
+from analytics.guards.instance import Instance, Stop
+from analytics.guards.model import BreakRule
 
 INF = 10**9
 

@@ -10,8 +10,8 @@ import h3
 import numpy as np
 import pandas as pd
 
-from orchestration.analytics.hotspots import gi_star, h3_weights
-from orchestration.analytics.params import Parameters, Versions
+from analytics.hotspots import gi_star, h3_weights
+from analytics.params import Parameters, Versions
 
 VALUES = ("n_est_reports", "n_police_crimes", "n_incidents", "est_severity_sum", "harm_sum")
 PUBLIC_H3_RESOLUTION = 8

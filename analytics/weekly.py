@@ -14,9 +14,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from orchestration.analytics import change, reasons
-from orchestration.analytics.params import Parameters, Versions, in_window
-from orchestration.analytics.rates import marshall_eb
+from analytics import change, reasons
+from analytics.params import Parameters, Versions, in_window
+from analytics.rates import marshall_eb
 
 # The count series tested for unusual weeks: series → count column. EST reports and police crimes are tested
 # apart (never add raw counts across types); harm is reported alongside the police series.

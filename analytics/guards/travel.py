@@ -12,8 +12,8 @@ from typing import Protocol
 
 import numpy as np
 
-from orchestration.analytics.forecast import haversine_m
-from orchestration.analytics.guards.model import Location
+from analytics.forecast import haversine_m
+from analytics.guards.model import Location
 
 SPEED_KMH = {"drive": 30.0, "bike": 15.0, "walk": 5.0}  # urban averages, stops and parking included
 DETOUR_FACTOR = 1.3  # streets are about 30 % longer than the straight line (analytics-methods §4.2)

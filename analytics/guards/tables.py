@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from orchestration.analytics.guards.model import Plan, PlanMetrics
+from analytics.guards.model import Plan, PlanMetrics
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 VARIANTS = ("recommended", "naive_topk", "greedy")

@@ -22,12 +22,12 @@ from datetime import date
 
 import numpy as np
 
-from orchestration.analytics.guards.greedy import greedy_routes, naive_topk_routes
-from orchestration.analytics.guards.instance import Instance, Stop, build_instance, in_shift_risk
-from orchestration.analytics.guards.metrics import covered_harm_by_visit, plan_metrics
-from orchestration.analytics.guards.model import COVERAGE_MIN, Plan, Problem, Route, Visit
-from orchestration.analytics.guards.schedule import Timing, time_route
-from orchestration.analytics.guards.solver import SolverOutcome, solve_routing
+from analytics.guards.greedy import greedy_routes, naive_topk_routes
+from analytics.guards.instance import Instance, Stop, build_instance, in_shift_risk
+from analytics.guards.metrics import covered_harm_by_visit, plan_metrics
+from analytics.guards.model import COVERAGE_MIN, Plan, Problem, Route, Visit
+from analytics.guards.schedule import Timing, time_route
+from analytics.guards.solver import SolverOutcome, solve_routing
 
 OPTIMAL, FEASIBLE, FALLBACK_GREEDY = "OPTIMAL", "FEASIBLE", "FALLBACK_GREEDY"
 TOP_PLACES_FOR_REASON = 5

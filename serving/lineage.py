@@ -6,7 +6,7 @@
 * ``dbt_model_graph``: the dbt models, seeds and sources with what each depends on and the checksum of its code,
   from dbt's manifest, so the lineage endpoint can name every model on the path from the files to a mart.
 
-The queries read the warehouse attached as ``warehouse`` (see ``api.snapshot.publish_snapshot``).
+The queries read the warehouse attached as ``warehouse`` (see ``serving.snapshot.publish_snapshot``).
 """
 
 from __future__ import annotations
