@@ -24,8 +24,9 @@ class MartInputs:
     max_date: date
 
 
-def mart_inputs(parameters: pd.DataFrame, harm_weights: pd.DataFrame, est_categories: pd.DataFrame,
-                min_date: str, max_date: str) -> MartInputs:
+def mart_inputs(
+    parameters: pd.DataFrame, harm_weights: pd.DataFrame, est_categories: pd.DataFrame, min_date: str, max_date: str
+) -> MartInputs:
     params = Parameters.from_frame(parameters)
     versions = Versions(
         harm_weight_version=single_version(harm_weights, "harm_weight_version"),

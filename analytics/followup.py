@@ -33,8 +33,15 @@ from scipy import stats
 
 FOLLOWUP_VERSION = "followup-v1"
 
-VERDICTS = ("too early", "too few incidents to tell", "no detectable change", "decrease, likely real",
-            "increase, likely real", "possible displacement", "cancelled")
+VERDICTS = (
+    "too early",
+    "too few incidents to tell",
+    "no detectable change",
+    "decrease, likely real",
+    "increase, likely real",
+    "possible displacement",
+    "cancelled",
+)
 
 
 @dataclass(frozen=True)
@@ -60,8 +67,9 @@ class Wdd:
     ci_high: float
 
 
-def weighted_displacement_difference(t0: float, t1: float, ct0: float, ct1: float, d0: float, d1: float,
-                                     cd0: float, cd1: float, confidence: float = 0.95) -> Wdd:
+def weighted_displacement_difference(
+    t0: float, t1: float, ct0: float, ct1: float, d0: float, d1: float, cd0: float, cd1: float, confidence: float = 0.95
+) -> Wdd:
     """Wheeler & Ratcliffe (2018): WDD = ΔT − ΔCt + ΔD − ΔCd, Var = sum of the eight counts, z = WDD/√Var."""
     value = (t1 - t0) - (ct1 - ct0) + (d1 - d0) - (cd1 - cd0)
     return _normal_test(value, t0 + t1 + ct0 + ct1 + d0 + d1 + cd0 + cd1, confidence)
@@ -81,8 +89,16 @@ def _normal_test(value: float, variance: float, confidence: float) -> Wdd:
     return Wdd(float(value), float(variance), float(z), float(2 * stats.norm.sf(abs(z))), value - half, value + half)
 
 
-def verdict(*, post_complete: bool, cancelled: bool, target: Wdd, buffer: Wdd, total: Wdd, target_incidents: float,
-            params: FollowupParams) -> str:
+def verdict(
+    *,
+    post_complete: bool,
+    cancelled: bool,
+    target: Wdd,
+    buffer: Wdd,
+    total: Wdd,
+    target_incidents: float,
+    params: FollowupParams,
+) -> str:
     """The plain-language reading, never stronger than the tests: a claim needs |z| beyond the critical value."""
     zc = params.z_critical
     if cancelled:
@@ -103,6 +119,7 @@ def verdict(*, post_complete: bool, cancelled: bool, target: Wdd, buffer: Wdd, t
 # ---------------------------------------------------------------------------------------------------------------
 # Targets, buffers and comparison units
 # ---------------------------------------------------------------------------------------------------------------
+
 
 def place_cells(place_ids: list[str], gazetteer: pd.DataFrame, params: FollowupParams) -> list[str]:
     """Cells of the targeted places: h3_<cell> is that cell; a named place is its cell plus its footprint rings."""
@@ -155,10 +172,14 @@ def match_controls(units: pd.Series, candidates: pd.Series) -> list[str]:
 # The follow-up table
 # ---------------------------------------------------------------------------------------------------------------
 
+
 def window_sums(incidents: pd.DataFrame, unit: str, first: date, last: date) -> pd.DataFrame:
     """Incidents and harm per unit in [first, last) (week starts)."""
-    rows = incidents[(incidents["week_start"] >= pd.Timestamp(first)) & (incidents["week_start"] < pd.Timestamp(last))
-                     & incidents[unit].notna()]
+    rows = incidents[
+        (incidents["week_start"] >= pd.Timestamp(first))
+        & (incidents["week_start"] < pd.Timestamp(last))
+        & incidents[unit].notna()
+    ]
     return rows.groupby(unit).agg(n=("weight", "size"), harm=("weight", "sum"))
 
 
@@ -174,8 +195,9 @@ class Target:
     exclusion: set[str]  # units no comparison may come from
 
 
-def targets_of(interventions: pd.DataFrame, gazetteer: pd.DataFrame, neighbours: dict[str, set[str]],
-               params: FollowupParams) -> dict[str, Target]:
+def targets_of(
+    interventions: pd.DataFrame, gazetteer: pd.DataFrame, neighbours: dict[str, set[str]], params: FollowupParams
+) -> dict[str, Target]:
     result = {}
     for row in interventions.itertuples(index=False):
         cells = sorted(set(_split(row.h3_cells)) | set(place_cells(_split(row.place_ids), gazetteer, params)))
@@ -193,8 +215,14 @@ def _split(value) -> list[str]:
     return [] if not isinstance(value, str) or not value else value.split(";")
 
 
-def follow_up(interventions: pd.DataFrame, incidents: pd.DataFrame, areas: pd.DataFrame, gazetteer: pd.DataFrame,
-              as_of: date, params: FollowupParams = FollowupParams()) -> pd.DataFrame:
+def follow_up(
+    interventions: pd.DataFrame,
+    incidents: pd.DataFrame,
+    areas: pd.DataFrame,
+    gazetteer: pd.DataFrame,
+    as_of: date,
+    params: FollowupParams = FollowupParams(),
+) -> pd.DataFrame:
     """One row per intervention with a target.
 
     interventions: intervention_id, intervention_type, area_id, h3_cells, place_ids (';'-joined), start_date,
@@ -225,56 +253,98 @@ def follow_up(interventions: pd.DataFrame, incidents: pd.DataFrame, areas: pd.Da
         busy = set(target.exclusion)
         for other_id, other in targets.items():
             other_first, other_last = spans[other_id]
-            if other_id != row.intervention_id and other.kind == target.kind and other_first < last \
-                    and first < other_last:
+            if (
+                other_id != row.intervention_id
+                and other.kind == target.kind
+                and other_first < last
+                and first < other_last
+            ):
                 busy |= set(other.units) | set(other.buffer)
-        candidates = (pre["n"].add(post["n"], fill_value=0).index.difference(sorted(busy))
-                      if target.kind == "cells" else
-                      pd.Index([a for a in areas["area_id"] if a not in busy]))
+        candidates = (
+            pre["n"].add(post["n"], fill_value=0).index.difference(sorted(busy))
+            if target.kind == "cells"
+            else pd.Index([a for a in areas["area_id"] if a not in busy])
+        )
         pre_n = pre["n"].reindex(candidates).fillna(0)
         control_target = match_controls(pre["n"].reindex(target.units).fillna(0), pre_n)
-        control_buffer = match_controls(pre["n"].reindex(target.buffer).fillna(0),
-                                        pre_n.drop(control_target, errors="ignore"))
+        control_buffer = match_controls(
+            pre["n"].reindex(target.buffer).fillna(0), pre_n.drop(control_target, errors="ignore")
+        )
 
         counts = {}
-        for name, units in (("target", target.units), ("buffer", target.buffer),
-                            ("control_target", control_target), ("control_buffer", control_buffer)):
+        for name, units in (
+            ("target", target.units),
+            ("buffer", target.buffer),
+            ("control_target", control_target),
+            ("control_buffer", control_buffer),
+        ):
             for period, table in (("pre", pre), ("post", post)):
                 counts[f"{name}_{period}"] = _total(table, units, "n")
                 counts[f"{name}_harm_{period}"] = round(_total(table, units, "harm"), 4)
         c = counts
         total = weighted_displacement_difference(
-            c["target_pre"], c["target_post"], c["control_target_pre"], c["control_target_post"],
-            c["buffer_pre"], c["buffer_post"], c["control_buffer_pre"], c["control_buffer_post"], params.confidence)
-        in_target = difference_in_differences(c["target_pre"], c["target_post"], c["control_target_pre"],
-                                              c["control_target_post"], params.confidence)
-        in_buffer = difference_in_differences(c["buffer_pre"], c["buffer_post"], c["control_buffer_pre"],
-                                              c["control_buffer_post"], params.confidence)
+            c["target_pre"],
+            c["target_post"],
+            c["control_target_pre"],
+            c["control_target_post"],
+            c["buffer_pre"],
+            c["buffer_post"],
+            c["control_buffer_pre"],
+            c["control_buffer_post"],
+            params.confidence,
+        )
+        in_target = difference_in_differences(
+            c["target_pre"], c["target_post"], c["control_target_pre"], c["control_target_post"], params.confidence
+        )
+        in_buffer = difference_in_differences(
+            c["buffer_pre"], c["buffer_post"], c["control_buffer_pre"], c["control_buffer_post"], params.confidence
+        )
         observed = max(0, min(params.window_weeks, (as_of - start_week).days // 7))
-        reading = verdict(post_complete=observed >= params.window_weeks, cancelled=row.status == "cancelled",
-                          target=in_target, buffer=in_buffer, total=total,
-                          target_incidents=c["target_pre"] + c["target_post"], params=params)
-        rows.append({
-            "intervention_id": row.intervention_id,
-            "intervention_type": row.intervention_type,
-            "area_id": row.area_id if isinstance(row.area_id, str) else None,
-            "start_date": pd.Timestamp(row.start_date).date(),
-            "unit_kind": target.kind,
-            "pre_window_start": first, "post_window_start": start_week, "post_window_end": last - timedelta(days=1),
-            "window_weeks": params.window_weeks, "post_weeks_observed": observed,
-            "n_target_units": len(target.units), "n_buffer_units": len(target.buffer),
-            "control_target_units": ";".join(control_target), "control_buffer_units": ";".join(control_buffer),
-            **counts,
-            "target_did": in_target.wdd, "target_z": in_target.z, "target_p": in_target.p_value,
-            "buffer_did": in_buffer.wdd, "buffer_z": in_buffer.z, "buffer_p": in_buffer.p_value,
-            "wdd": total.wdd, "wdd_variance": total.variance, "wdd_z": total.z, "wdd_p": total.p_value,
-            "wdd_ci_low": total.ci_low, "wdd_ci_high": total.ci_high,
-            "verdict": reading,
-            "verdict_detail": explain(reading, c, total, params, observed),
-            "as_of_week_start": as_of - timedelta(weeks=1),
-            "followup_version": FOLLOWUP_VERSION,
-            "followup_params": str(asdict(params)),
-        })
+        reading = verdict(
+            post_complete=observed >= params.window_weeks,
+            cancelled=row.status == "cancelled",
+            target=in_target,
+            buffer=in_buffer,
+            total=total,
+            target_incidents=c["target_pre"] + c["target_post"],
+            params=params,
+        )
+        rows.append(
+            {
+                "intervention_id": row.intervention_id,
+                "intervention_type": row.intervention_type,
+                "area_id": row.area_id if isinstance(row.area_id, str) else None,
+                "start_date": pd.Timestamp(row.start_date).date(),
+                "unit_kind": target.kind,
+                "pre_window_start": first,
+                "post_window_start": start_week,
+                "post_window_end": last - timedelta(days=1),
+                "window_weeks": params.window_weeks,
+                "post_weeks_observed": observed,
+                "n_target_units": len(target.units),
+                "n_buffer_units": len(target.buffer),
+                "control_target_units": ";".join(control_target),
+                "control_buffer_units": ";".join(control_buffer),
+                **counts,
+                "target_did": in_target.wdd,
+                "target_z": in_target.z,
+                "target_p": in_target.p_value,
+                "buffer_did": in_buffer.wdd,
+                "buffer_z": in_buffer.z,
+                "buffer_p": in_buffer.p_value,
+                "wdd": total.wdd,
+                "wdd_variance": total.variance,
+                "wdd_z": total.z,
+                "wdd_p": total.p_value,
+                "wdd_ci_low": total.ci_low,
+                "wdd_ci_high": total.ci_high,
+                "verdict": reading,
+                "verdict_detail": explain(reading, c, total, params, observed),
+                "as_of_week_start": as_of - timedelta(weeks=1),
+                "followup_version": FOLLOWUP_VERSION,
+                "followup_params": str(asdict(params)),
+            }
+        )
     return pd.DataFrame(rows, columns=FOLLOWUP_COLUMNS)
 
 
@@ -283,15 +353,20 @@ def explain(reading: str, c: dict, total: Wdd, params: FollowupParams, observed:
     w = params.window_weeks
     if reading == "cancelled":
         return "Cancelled: not followed up."
-    counts = (f"Target {c['target_pre']:.0f} → {c['target_post']:.0f} incidents "
-              f"(comparison {c['control_target_pre']:.0f} → {c['control_target_post']:.0f}); buffer "
-              f"{c['buffer_pre']:.0f} → {c['buffer_post']:.0f} (comparison {c['control_buffer_pre']:.0f} → "
-              f"{c['control_buffer_post']:.0f}); {w} weeks before vs {w} weeks from the start.")
+    counts = (
+        f"Target {c['target_pre']:.0f} → {c['target_post']:.0f} incidents "
+        f"(comparison {c['control_target_pre']:.0f} → {c['control_target_post']:.0f}); buffer "
+        f"{c['buffer_pre']:.0f} → {c['buffer_post']:.0f} (comparison {c['control_buffer_pre']:.0f} → "
+        f"{c['control_buffer_post']:.0f}); {w} weeks before vs {w} weeks from the start."
+    )
     if reading == "too early":
         return f"Too early: {observed} of {w} weeks after the start observed. " + counts
     level = round(params.confidence * 100)
-    numbers = (f" WDD {total.wdd:+.0f} ({level} % CI {total.ci_low:+.0f} to {total.ci_high:+.0f}, "
-               f"z {total.z:+.1f}).") if np.isfinite(total.z) else ""
+    numbers = (
+        (f" WDD {total.wdd:+.0f} ({level} % CI {total.ci_low:+.0f} to {total.ci_high:+.0f}, z {total.z:+.1f}).")
+        if np.isfinite(total.z)
+        else ""
+    )
     caveat = " A before/after comparison, not an experiment: other changes at the same time may explain part of it."
     return counts + numbers + caveat
 
@@ -302,14 +377,43 @@ def _monday(value) -> date:
 
 
 FOLLOWUP_COLUMNS = [
-    "intervention_id", "intervention_type", "area_id", "start_date", "unit_kind", "pre_window_start",
-    "post_window_start", "post_window_end", "window_weeks", "post_weeks_observed", "n_target_units", "n_buffer_units",
-    "control_target_units", "control_buffer_units",
-    *[f"{name}_{kind}{period}" for name in ("target", "buffer", "control_target", "control_buffer")
-      for kind in ("", "harm_") for period in ("pre", "post")],
-    "target_did", "target_z", "target_p", "buffer_did", "buffer_z", "buffer_p",
-    "wdd", "wdd_variance", "wdd_z", "wdd_p", "wdd_ci_low", "wdd_ci_high", "verdict", "verdict_detail",
-    "as_of_week_start", "followup_version", "followup_params",
+    "intervention_id",
+    "intervention_type",
+    "area_id",
+    "start_date",
+    "unit_kind",
+    "pre_window_start",
+    "post_window_start",
+    "post_window_end",
+    "window_weeks",
+    "post_weeks_observed",
+    "n_target_units",
+    "n_buffer_units",
+    "control_target_units",
+    "control_buffer_units",
+    *[
+        f"{name}_{kind}{period}"
+        for name in ("target", "buffer", "control_target", "control_buffer")
+        for kind in ("", "harm_")
+        for period in ("pre", "post")
+    ],
+    "target_did",
+    "target_z",
+    "target_p",
+    "buffer_did",
+    "buffer_z",
+    "buffer_p",
+    "wdd",
+    "wdd_variance",
+    "wdd_z",
+    "wdd_p",
+    "wdd_ci_low",
+    "wdd_ci_high",
+    "verdict",
+    "verdict_detail",
+    "as_of_week_start",
+    "followup_version",
+    "followup_params",
 ]
 
 
@@ -319,9 +423,24 @@ FOLLOWUP_COLUMNS = [
 
 GUARD_EPISODE_GAP_DAYS = 7  # visits to a place with gaps of at most a week are one guard-presence intervention
 INTERVENTION_COLUMNS = [
-    "intervention_id", "origin", "intervention_type", "type_label_sv", "organisation", "area_id", "h3_cells",
-    "place_ids", "target_cells", "start_date", "end_date", "decided_week_start", "reason_code", "reason_ref",
-    "status", "revision", "n_versions", "n_guard_visits",
+    "intervention_id",
+    "origin",
+    "intervention_type",
+    "type_label_sv",
+    "organisation",
+    "area_id",
+    "h3_cells",
+    "place_ids",
+    "target_cells",
+    "start_date",
+    "end_date",
+    "decided_week_start",
+    "reason_code",
+    "reason_ref",
+    "status",
+    "revision",
+    "n_versions",
+    "n_guard_visits",
 ]
 
 
@@ -337,19 +456,36 @@ def guard_presence(visits: pd.DataFrame, gazetteer: pd.DataFrame) -> pd.DataFram
     for (place_id, _), group in visits.groupby(["place_id", "episode"], sort=True):
         first, last = group["visit_date"].min().date(), group["visit_date"].max().date()
         plans = group["plan_id"].dropna()
-        rows.append({
-            "intervention_id": f"guard:{place_id}:{first.isoformat()}", "origin": "guard_visits",
-            "intervention_type": "guard_presence", "organisation": "Mobila väktare (bevakningsplan)",
-            "area_id": areas.get(place_id), "h3_cells": None, "place_ids": place_id,
-            "start_date": first, "end_date": last, "decided_week_start": None, "reason_code": "guard_plan",
-            "reason_ref": plans.iloc[0] if len(plans) else None, "status": "completed", "revision": None,
-            "n_versions": None, "n_guard_visits": len(group),
-        })
+        rows.append(
+            {
+                "intervention_id": f"guard:{place_id}:{first.isoformat()}",
+                "origin": "guard_visits",
+                "intervention_type": "guard_presence",
+                "organisation": "Mobila väktare (bevakningsplan)",
+                "area_id": areas.get(place_id),
+                "h3_cells": None,
+                "place_ids": place_id,
+                "start_date": first,
+                "end_date": last,
+                "decided_week_start": None,
+                "reason_code": "guard_plan",
+                "reason_ref": plans.iloc[0] if len(plans) else None,
+                "status": "completed",
+                "revision": None,
+                "n_versions": None,
+                "n_guard_visits": len(group),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def build_interventions(recorded: pd.DataFrame, visits: pd.DataFrame, gazetteer: pd.DataFrame,
-                        type_labels: dict[str, str], params: FollowupParams = FollowupParams()) -> pd.DataFrame:
+def build_interventions(
+    recorded: pd.DataFrame,
+    visits: pd.DataFrame,
+    gazetteer: pd.DataFrame,
+    type_labels: dict[str, str],
+    params: FollowupParams = FollowupParams(),
+) -> pd.DataFrame:
     """The union of recorded interventions and guard presence, with every target resolved to H3 cells."""
     recorded = recorded.assign(origin="recorded", n_guard_visits=None)
     frames = [f for f in (recorded, guard_presence(visits, gazetteer)) if len(f)]
@@ -359,7 +495,8 @@ def build_interventions(recorded: pd.DataFrame, visits: pd.DataFrame, gazetteer:
     table["type_label_sv"] = table["intervention_type"].map(type_labels)
     table["target_cells"] = [
         ";".join(sorted(set(_split(cells)) | set(place_cells(_split(places), gazetteer, params)))) or None
-        for cells, places in zip(table["h3_cells"], table["place_ids"], strict=True)]
+        for cells, places in zip(table["h3_cells"], table["place_ids"], strict=True)
+    ]
     for name in ("start_date", "end_date", "decided_week_start"):
         table[name] = pd.to_datetime(table[name]).dt.date
     for name in ("revision", "n_versions", "n_guard_visits"):
@@ -378,21 +515,49 @@ def as_of_week(incidents: pd.DataFrame) -> date:
 # Column types of the two tables, so that they build with the right types even when empty (no interventions yet)
 # ---------------------------------------------------------------------------------------------------------------
 
+
 def _types(columns: list[str], special: dict[str, str], default: str) -> dict[str, str]:
     return {name: special.get(name, default) for name in columns}
 
 
-INTERVENTION_TYPES = _types(INTERVENTION_COLUMNS, {
-    "start_date": "date", "end_date": "date", "decided_week_start": "date", "revision": "integer",
-    "n_versions": "integer", "n_guard_visits": "integer"}, "varchar")
-FOLLOWUP_TYPES = _types(FOLLOWUP_COLUMNS, {
-    **{name: "varchar" for name in ("intervention_id", "intervention_type", "area_id", "unit_kind",
-                                    "control_target_units", "control_buffer_units", "verdict", "verdict_detail",
-                                    "followup_version", "followup_params")},
-    **{name: "date" for name in ("start_date", "pre_window_start", "post_window_start", "post_window_end",
-                                 "as_of_week_start")},
-    **{name: "integer" for name in ("window_weeks", "post_weeks_observed", "n_target_units", "n_buffer_units")},
-}, "double")
+INTERVENTION_TYPES = _types(
+    INTERVENTION_COLUMNS,
+    {
+        "start_date": "date",
+        "end_date": "date",
+        "decided_week_start": "date",
+        "revision": "integer",
+        "n_versions": "integer",
+        "n_guard_visits": "integer",
+    },
+    "varchar",
+)
+FOLLOWUP_TYPES = _types(
+    FOLLOWUP_COLUMNS,
+    {
+        **{
+            name: "varchar"
+            for name in (
+                "intervention_id",
+                "intervention_type",
+                "area_id",
+                "unit_kind",
+                "control_target_units",
+                "control_buffer_units",
+                "verdict",
+                "verdict_detail",
+                "followup_version",
+                "followup_params",
+            )
+        },
+        **{
+            name: "date"
+            for name in ("start_date", "pre_window_start", "post_window_start", "post_window_end", "as_of_week_start")
+        },
+        **{name: "integer" for name in ("window_weeks", "post_weeks_observed", "n_target_units", "n_buffer_units")},
+    },
+    "double",
+)
 
 
 def sql_casts(types: dict[str, str]) -> str:

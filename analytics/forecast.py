@@ -71,9 +71,11 @@ class ForecastParams:
 
     @property
     def version(self) -> str:
-        return (f"{FORECAST_MODEL}(alpha={self.alpha:g},half_life={self.half_life_weeks:g}w,"
-                f"long_run={self.long_run_weeks}w,m={self.profile_prior_events:g},snap={self.snap_radius_m:g}m,"
-                f"{POLICE_WEIGHT_VERSION})")
+        return (
+            f"{FORECAST_MODEL}(alpha={self.alpha:g},half_life={self.half_life_weeks:g}w,"
+            f"long_run={self.long_run_weeks}w,m={self.profile_prior_events:g},snap={self.snap_radius_m:g}m,"
+            f"{POLICE_WEIGHT_VERSION})"
+        )
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,20 @@ class PlaceRiskForecast:
         return day_profiles(self.risk, day)
 
 
-PLACE_COLUMNS = ["place_id", "place_name", "place_kind", "lat", "lon", "area_id", "forecast_week_harm",
-                 "mean_long_run", "ewma_recent", "last_week_harm", "incidents_long_run", "rank"]
+PLACE_COLUMNS = [
+    "place_id",
+    "place_name",
+    "place_kind",
+    "lat",
+    "lon",
+    "area_id",
+    "forecast_week_harm",
+    "mean_long_run",
+    "ewma_recent",
+    "last_week_harm",
+    "incidents_long_run",
+    "rank",
+]
 
 
 def day_profiles(risk: pd.DataFrame, day: date) -> dict[str, np.ndarray]:
@@ -109,11 +123,12 @@ def day_profiles(risk: pd.DataFrame, day: date) -> dict[str, np.ndarray]:
 # Incidents → places and weeks
 # ---------------------------------------------------------------------------------------------------------------
 
+
 def prepare_incidents(incidents: pd.DataFrame) -> pd.DataFrame:
     """Validate the input contract (pandera) and add ``week_start`` (Monday of the local ISO week)."""
     frame = INCIDENTS_SCHEMA.validate(incidents.copy())
     local = frame["occurred_at_local"]
-    frame["week_start"] = (local.dt.normalize() - pd.to_timedelta(local.dt.weekday, unit="D"))
+    frame["week_start"] = local.dt.normalize() - pd.to_timedelta(local.dt.weekday, unit="D")
     return frame.reset_index(drop=True)
 
 
@@ -132,8 +147,10 @@ def haversine_m(lat1, lon1, lat2, lon2) -> np.ndarray:
 
 def gazetteer_frame(named_places: Iterable) -> pd.DataFrame:
     """Named places (objects with place_id, name, area_id, lat, lon) as a DataFrame."""
-    rows = [{"place_id": p.place_id, "place_name": p.name, "area_id": p.area_id, "lat": float(p.lat),
-             "lon": float(p.lon)} for p in named_places]
+    rows = [
+        {"place_id": p.place_id, "place_name": p.name, "area_id": p.area_id, "lat": float(p.lat), "lon": float(p.lon)}
+        for p in named_places
+    ]
     return pd.DataFrame(rows, columns=["place_id", "place_name", "area_id", "lat", "lon"])
 
 
@@ -142,8 +159,12 @@ def assign_places(incidents: pd.DataFrame, gazetteer: pd.DataFrame, snap_radius_
     frame = incidents.copy()
     place_ids = np.array(["h3_" + str(c) for c in frame["h3_cell"]], dtype=object)
     if len(gazetteer) and len(frame):
-        distance = haversine_m(frame["lat"].to_numpy()[:, None], frame["lon"].to_numpy()[:, None],
-                               gazetteer["lat"].to_numpy()[None, :], gazetteer["lon"].to_numpy()[None, :])
+        distance = haversine_m(
+            frame["lat"].to_numpy()[:, None],
+            frame["lon"].to_numpy()[:, None],
+            gazetteer["lat"].to_numpy()[None, :],
+            gazetteer["lon"].to_numpy()[None, :],
+        )
         nearest = distance.argmin(axis=1)
         snapped = distance[np.arange(len(frame)), nearest] <= snap_radius_m
         place_ids[snapped] = gazetteer["place_id"].to_numpy()[nearest[snapped]]
@@ -158,8 +179,11 @@ def place_catalogue(placed: pd.DataFrame, gazetteer: pd.DataFrame) -> pd.DataFra
     named = gazetteer.set_index("place_id")
     # A cell's area: the one most of its incidents were placed in (cells on a boundary straddle two).
     pairs = placed.groupby(["place_id", "area_id"]).size().rename("n").reset_index()
-    usual_area = (pairs.sort_values(["n", "area_id"], ascending=[False, True]).drop_duplicates("place_id")
-                  .set_index("place_id")["area_id"])
+    usual_area = (
+        pairs.sort_values(["n", "area_id"], ascending=[False, True])
+        .drop_duplicates("place_id")
+        .set_index("place_id")["area_id"]
+    )
     rows = []
     for place_id in ids:
         if place_id in named.index:
@@ -190,6 +214,7 @@ def week_range(first: pd.Timestamp, end_exclusive: pd.Timestamp) -> pd.DatetimeI
 # The model
 # ---------------------------------------------------------------------------------------------------------------
 
+
 def blend_components(weekly: pd.DataFrame, params: ForecastParams) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per row t: the long-run mean and the EWMA of weeks ≤ t (the forecast for week t + 1 uses row t)."""
     long_run = weekly.rolling(params.long_run_weeks, min_periods=1).mean()
@@ -218,9 +243,13 @@ def hour_of_week_profiles(placed: pd.DataFrame, place_ids: Sequence[str], prior_
     return (own + prior_events * city[None]) / (totals + prior_events)[:, None, None]
 
 
-def forecast_place_risk(incidents: pd.DataFrame, named_places: Iterable = (), *,
-                        target_week_start: date | None = None,
-                        params: ForecastParams = ForecastParams()) -> PlaceRiskForecast:
+def forecast_place_risk(
+    incidents: pd.DataFrame,
+    named_places: Iterable = (),
+    *,
+    target_week_start: date | None = None,
+    params: ForecastParams = ForecastParams(),
+) -> PlaceRiskForecast:
     """Expected harm per place × day of week × hour for the target week (default: the week after the data)."""
     frame = prepare_incidents(incidents)
     if target_week_start is None:
@@ -235,9 +264,15 @@ def forecast_place_risk(incidents: pd.DataFrame, named_places: Iterable = (), *,
     history, n_excluded = exclude_guard_reports(history)
     gazetteer = gazetteer_frame(named_places)
     placed = assign_places(history, gazetteer, params.snap_radius_m)
-    empty = PlaceRiskForecast(pd.DataFrame(columns=PLACE_COLUMNS),
-                              pd.DataFrame(columns=["place_id", "day_of_week", "hour", "expected_harm"]),
-                              target_week_start, target.to_pydatetime(), params.version, 0, n_excluded)
+    empty = PlaceRiskForecast(
+        pd.DataFrame(columns=PLACE_COLUMNS),
+        pd.DataFrame(columns=["place_id", "day_of_week", "hour", "expected_harm"]),
+        target_week_start,
+        target.to_pydatetime(),
+        params.version,
+        0,
+        n_excluded,
+    )
     if placed.empty:
         return empty
 
@@ -250,32 +285,50 @@ def forecast_place_risk(incidents: pd.DataFrame, named_places: Iterable = (), *,
     catalogue["forecast_week_harm"] = blend(long_run.iloc[[-1]], recent.iloc[[-1]], params.alpha).iloc[0].to_numpy()
     catalogue["last_week_harm"] = weekly.iloc[-1].to_numpy()
     catalogue["incidents_long_run"] = placed.groupby("place_id").size().reindex(weekly.columns).to_numpy()
-    catalogue = (catalogue[catalogue["forecast_week_harm"] > 0]
-                 .sort_values(["forecast_week_harm", "place_id"], ascending=[False, True])
-                 .head(params.max_places).reset_index(drop=True))
+    catalogue = (
+        catalogue[catalogue["forecast_week_harm"] > 0]
+        .sort_values(["forecast_week_harm", "place_id"], ascending=[False, True])
+        .head(params.max_places)
+        .reset_index(drop=True)
+    )
     catalogue["rank"] = np.arange(1, len(catalogue) + 1)
 
     profiles = hour_of_week_profiles(placed, catalogue["place_id"].tolist(), params.profile_prior_events)
     expected = profiles * catalogue["forecast_week_harm"].to_numpy()[:, None, None]
-    place_idx, day_idx, hour_idx = np.meshgrid(np.arange(len(catalogue)), np.arange(7), np.arange(24),
-                                               indexing="ij")
-    risk = pd.DataFrame({
-        "place_id": catalogue["place_id"].to_numpy()[place_idx.ravel()],
-        "day_of_week": day_idx.ravel(),
-        "hour": hour_idx.ravel(),
-        "expected_harm": expected.ravel(),
-    })
-    return PlaceRiskForecast(catalogue[PLACE_COLUMNS], risk, target_week_start, target.to_pydatetime(),
-                             params.version, len(placed), n_excluded)
+    place_idx, day_idx, hour_idx = np.meshgrid(np.arange(len(catalogue)), np.arange(7), np.arange(24), indexing="ij")
+    risk = pd.DataFrame(
+        {
+            "place_id": catalogue["place_id"].to_numpy()[place_idx.ravel()],
+            "day_of_week": day_idx.ravel(),
+            "hour": hour_idx.ravel(),
+            "expected_harm": expected.ravel(),
+        }
+    )
+    return PlaceRiskForecast(
+        catalogue[PLACE_COLUMNS],
+        risk,
+        target_week_start,
+        target.to_pydatetime(),
+        params.version,
+        len(placed),
+        n_excluded,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Backtest against the naive baselines (§5 B0-B3, §7d hit rate / PAI / PEI at fixed k)
 # ---------------------------------------------------------------------------------------------------------------
 
-def backtest(incidents: pd.DataFrame, named_places: Iterable = (), *, origins: int = 26,
-             ks: Sequence[int] = (5, 10, 20), alphas: Sequence[float] = (0.0, 0.25, 0.5, 0.75, 1.0),
-             params: ForecastParams = ForecastParams()) -> pd.DataFrame:
+
+def backtest(
+    incidents: pd.DataFrame,
+    named_places: Iterable = (),
+    *,
+    origins: int = 26,
+    ks: Sequence[int] = (5, 10, 20),
+    alphas: Sequence[float] = (0.0, 0.25, 0.5, 0.75, 1.0),
+    params: ForecastParams = ForecastParams(),
+) -> pd.DataFrame:
     """Rolling-origin backtest: forecast each of the last ``origins`` weeks from the weeks before it.
 
     For every model and k: the mean over weeks of the hit rate (share of the week's incidents at the k places the
@@ -311,13 +364,24 @@ def backtest(incidents: pd.DataFrame, named_places: Iterable = (), *, origins: i
             for k in ks:
                 top = order[:k]
                 hit_rate = realised_n[top].sum() / realised_n.sum()
-                rows.append({"model": name, "k": k, "week_start": weeks[t].date(), "hit_rate": hit_rate,
-                             "harm_capture": realised_h[top].sum() / realised_h.sum(),
-                             "pai": hit_rate / (k / max(int(seen.iloc[t - 1]), k)),
-                             "pei": realised_h[top].sum() / best_h[:k].sum()})
+                rows.append(
+                    {
+                        "model": name,
+                        "k": k,
+                        "week_start": weeks[t].date(),
+                        "hit_rate": hit_rate,
+                        "harm_capture": realised_h[top].sum() / realised_h.sum(),
+                        "pai": hit_rate / (k / max(int(seen.iloc[t - 1]), k)),
+                        "pei": realised_h[top].sum() / best_h[:k].sum(),
+                    }
+                )
     result = pd.DataFrame(rows)
-    return (result.groupby(["model", "k"])[["hit_rate", "harm_capture", "pai", "pei"]].mean()
-            .join(result.groupby(["model", "k"]).size().rename("weeks")).reset_index())
+    return (
+        result.groupby(["model", "k"])[["hit_rate", "harm_capture", "pai", "pei"]]
+        .mean()
+        .join(result.groupby(["model", "k"]).size().rename("weeks"))
+        .reset_index()
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -53,8 +53,9 @@ def permutation_ids(max_card: int, n: int, permutations: int, seed: int) -> np.n
     return ids
 
 
-def conditional_p_sim(y: np.ndarray, weights: CellWeights, permutations: int, seed: int,
-                      tested: np.ndarray | None = None) -> np.ndarray:
+def conditional_p_sim(
+    y: np.ndarray, weights: CellWeights, permutations: int, seed: int, tested: np.ndarray | None = None
+) -> np.ndarray:
     """esda's conditional randomisation for binary Gi*, vectorised: hold cell i's value, draw its c neighbours'
     values from the other cells (the same permutation ids esda draws for this seed), and take the one-sided
     pseudo p-value for a hot spot, (1 + #draws ≥ observed)/(1 + permutations): esda's ``alternative="greater"``.
@@ -111,8 +112,7 @@ class GiStar:
     hot: np.ndarray  # q_bh ≤ q and z > 0
 
 
-def gi_star(values, weights: CellWeights, permutations: int, seed: int, fdr_q: float, min_count: float = 0
-            ) -> GiStar:
+def gi_star(values, weights: CellWeights, permutations: int, seed: int, fdr_q: float, min_count: float = 0) -> GiStar:
     """Gi* hot spots of ``values`` over ``weights.cells`` (same order).
 
     Only cells with at least ``min_count`` themselves are tested (the minimum-count rule, analytics-methods.md §1);

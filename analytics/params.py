@@ -74,8 +74,9 @@ class Versions:
         return frame
 
 
-def in_window(frame: pd.DataFrame, first_day: str, last_day: str, min_date: date | None, max_date: date | None
-              ) -> pd.DataFrame:
+def in_window(
+    frame: pd.DataFrame, first_day: str, last_day: str, min_date: date | None, max_date: date | None
+) -> pd.DataFrame:
     """The rows whose period [first_day, last_day] overlaps the window [min_date, max_date) (dbt vars), renumbered.
     A week is in the window when it starts in it (first_day = last_day = week_start)."""
     keep = pd.Series(True, index=frame.index)

@@ -19,8 +19,13 @@ PUBLIC_H3_RESOLUTION = 8
 
 def weekly_matrix(place_counts: pd.DataFrame, cells: list[str], weeks: list[date], value: str) -> np.ndarray:
     """cells × weeks matrix of ``value`` (zeros where nothing happened)."""
-    table = (place_counts.groupby(["h3_cell", "week_start"])[value].sum()
-             .unstack("week_start").reindex(index=cells, columns=weeks, fill_value=0).fillna(0))
+    table = (
+        place_counts.groupby(["h3_cell", "week_start"])[value]
+        .sum()
+        .unstack("week_start")
+        .reindex(index=cells, columns=weeks, fill_value=0)
+        .fillna(0)
+    )
     return table.to_numpy(dtype=float)
 
 
@@ -41,8 +46,13 @@ def _trailing_counts(flags: np.ndarray, first: int, weeks: int, skip: int) -> tu
     return cumulative[:, stop] - cumulative[:, start], np.broadcast_to(stop - start, flags.shape)
 
 
-def build_place_week(place_counts: pd.DataFrame, params: Parameters, versions: Versions,
-                     min_date: date | None = None, max_date: date | None = None) -> pd.DataFrame:
+def build_place_week(
+    place_counts: pd.DataFrame,
+    params: Parameters,
+    versions: Versions,
+    min_date: date | None = None,
+    max_date: date | None = None,
+) -> pd.DataFrame:
     """Rows: every cell-week in [min_date, max_date) with an incident in its 8-week window or a hot spot there.
 
     Hot-spot classes: ``new_hot_spot`` (hot now and never in a window that shares no week with this one, within the
@@ -60,8 +70,9 @@ def build_place_week(place_counts: pd.DataFrame, params: Parameters, versions: V
     windowed = {value: rolling_sum(matrix, params.gi_window_weeks) for value, matrix in weekly.items()}
 
     # Gi* for the output weeks and the history weeks their class looks back on.
-    out_weeks = [i for i, w in enumerate(weeks) if (min_date is None or w >= min_date)
-                 and (max_date is None or w < max_date)]
+    out_weeks = [
+        i for i, w in enumerate(weeks) if (min_date is None or w >= min_date) and (max_date is None or w < max_date)
+    ]
     if not out_weeks:
         return pd.DataFrame()
     needed = range(max(0, out_weeks[0] - params.hot_history_weeks), out_weeks[-1] + 1)
@@ -72,8 +83,14 @@ def build_place_week(place_counts: pd.DataFrame, params: Parameters, versions: V
     for t in needed:
         # One seed for every week: the same permutation draws each week, so a week's result does not depend on
         # which window is rebuilt (and the draws are made once).
-        result = gi_star(windowed["n_incidents"][:, t], weights, params.gi_permutations, params.random_seed,
-                         params.gi_fdr_q, params.gi_min_count)
+        result = gi_star(
+            windowed["n_incidents"][:, t],
+            weights,
+            params.gi_permutations,
+            params.random_seed,
+            params.gi_fdr_q,
+            params.gi_min_count,
+        )
         z[:, t], p[:, t], q[:, t] = result.z, result.p_sim, result.q_bh
         hot[:, t] = result.hot
 
@@ -84,8 +101,9 @@ def build_place_week(place_counts: pd.DataFrame, params: Parameters, versions: V
     with np.errstate(invalid="ignore", divide="ignore"):
         persistent = hot & (history > 0) & (hot_before >= params.persistent_share * history)
     new = hot & ~persistent & (disjoint > 0) & (hot_disjoint == 0)
-    hot_class = np.select([persistent, new, hot], ["persistent_hot_spot", "new_hot_spot", "hot_spot"],
-                          "not_significant")
+    hot_class = np.select(
+        [persistent, new, hot], ["persistent_hot_spot", "new_hot_spot", "hot_spot"], "not_significant"
+    )
 
     output_week = np.zeros(len(weeks), bool)
     output_week[out_weeks] = True
@@ -93,8 +111,9 @@ def build_place_week(place_counts: pd.DataFrame, params: Parameters, versions: V
     i, t = np.nonzero(active)
     order = np.lexsort((i, t))  # by week, then cell
     i, t = i[order], t[order]
-    frame = pd.DataFrame({"h3_cell": np.asarray(cells)[i], "area_id": cell_area[i],
-                          "week_start": np.asarray(weeks, dtype=object)[t]})
+    frame = pd.DataFrame(
+        {"h3_cell": np.asarray(cells)[i], "area_id": cell_area[i], "week_start": np.asarray(weeks, dtype=object)[t]}
+    )
     for value in VALUES:
         frame[value] = weekly[value][i, t]
         frame[f"{value}_8w"] = windowed[value][i, t]

@@ -34,8 +34,9 @@ class RateRatio:
     p: float
 
 
-def rate_ratio(count: float, exposure: float, count_before: float, exposure_before: float,
-               alpha: float = 0.05) -> RateRatio:
+def rate_ratio(
+    count: float, exposure: float, count_before: float, exposure_before: float, alpha: float = 0.05
+) -> RateRatio:
     """(count/exposure) / (count_before/exposure_before) with the exact conditional test (the current count given
     the total is binomial) and a MOVER interval (statsmodels). The score-log interval inverts its test numerically
     (0.1–0.25 s per interval, minutes per rebuild); MOVER (Li, Tang & Wong 2014) is closed-form with similar
@@ -47,8 +48,7 @@ def rate_ratio(count: float, exposure: float, count_before: float, exposure_befo
     with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)  # a zero count before gives an infinite ratio and bound
         test = test_poisson_2indep(count, exposure, count_before, exposure_before, method="exact-cond")
-        lo, hi = confint_poisson_2indep(count, exposure, count_before, exposure_before, method="mover",
-                                        alpha=alpha)
+        lo, hi = confint_poisson_2indep(count, exposure, count_before, exposure_before, method="mover", alpha=alpha)
     rr = (count / exposure) / (count_before / exposure_before) if count_before > 0 else np.inf
     return RateRatio(float(rr), float(lo), float(hi), float(test.pvalue))
 
@@ -61,8 +61,9 @@ def _comparisons(frame: pd.DataFrame, months_back: int, prefix: str, params: Par
         key = (row.area_id, row.tertial_start - relativedelta(months=months_back))
         if key in earlier.index:
             before = earlier.loc[key]
-            rows.append(rate_ratio(row.n_incidents, row.exposure, before["n_incidents"], before["exposure"],
-                                   params.rr_alpha))
+            rows.append(
+                rate_ratio(row.n_incidents, row.exposure, before["n_incidents"], before["exposure"], params.rr_alpha)
+            )
         else:
             rows.append(RateRatio(np.nan, np.nan, np.nan, np.nan))
     out = pd.DataFrame([r.__dict__ for r in rows], index=frame.index)
@@ -82,12 +83,25 @@ def _cells_by_tertial(place_counts: pd.DataFrame, params: Parameters, tertial_id
     frames = []
     for tertial_id in tertial_ids:
         counts = per_tertial.get(tertial_id, pd.Series(dtype=float)).reindex(cells, fill_value=0).to_numpy(float)
-        result = gi_star(counts, weights, params.gi_permutations, params.random_seed, params.gi_fdr_q,
-                         params.gi_min_count)
-        frames.append(pd.DataFrame({"tertial_id": tertial_id, "h3_cell": cells, "area_id": cell_area[cells].values,
-                                    "n_incidents": counts, "is_hot": result.hot}))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["tertial_id", "h3_cell", "area_id", "n_incidents", "is_hot"])
+        result = gi_star(
+            counts, weights, params.gi_permutations, params.random_seed, params.gi_fdr_q, params.gi_min_count
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "tertial_id": tertial_id,
+                    "h3_cell": cells,
+                    "area_id": cell_area[cells].values,
+                    "n_incidents": counts,
+                    "is_hot": result.hot,
+                }
+            )
+        )
+    return (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["tertial_id", "h3_cell", "area_id", "n_incidents", "is_hot"])
+    )
 
 
 def _place_summary(cells: pd.DataFrame) -> pd.DataFrame:
@@ -97,17 +111,36 @@ def _place_summary(cells: pd.DataFrame) -> pd.DataFrame:
         ordered = group.sort_values(["n_incidents", "h3_cell"], ascending=[False, True])
         cumulative = ordered["n_incidents"].cumsum() / ordered["n_incidents"].sum()
         cells_for_half = int((cumulative < 0.5).sum() + 1)
-        rows.append({
-            "tertial_id": tertial_id, "area_id": area_id,
-            "n_cells_active": len(group), "n_cells_hot": int(group["is_hot"].sum()),
-            "share_cells_hot": float(group["is_hot"].mean()),
-            "cells_for_50pct_incidents": cells_for_half,
-            "share_cells_for_50pct_incidents": cells_for_half / len(group),
-            "top_places": json.dumps([{"h3_cell": c, "n_incidents": int(n)} for c, n in
-                                      ordered[["h3_cell", "n_incidents"]].head(3).itertuples(index=False)]),
-        })
-    return pd.DataFrame(rows, columns=["tertial_id", "area_id", "n_cells_active", "n_cells_hot", "share_cells_hot",
-                                       "cells_for_50pct_incidents", "share_cells_for_50pct_incidents", "top_places"])
+        rows.append(
+            {
+                "tertial_id": tertial_id,
+                "area_id": area_id,
+                "n_cells_active": len(group),
+                "n_cells_hot": int(group["is_hot"].sum()),
+                "share_cells_hot": float(group["is_hot"].mean()),
+                "cells_for_50pct_incidents": cells_for_half,
+                "share_cells_for_50pct_incidents": cells_for_half / len(group),
+                "top_places": json.dumps(
+                    [
+                        {"h3_cell": c, "n_incidents": int(n)}
+                        for c, n in ordered[["h3_cell", "n_incidents"]].head(3).itertuples(index=False)
+                    ]
+                ),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "tertial_id",
+            "area_id",
+            "n_cells_active",
+            "n_cells_hot",
+            "share_cells_hot",
+            "cells_for_50pct_incidents",
+            "share_cells_for_50pct_incidents",
+            "top_places",
+        ],
+    )
 
 
 def _persistence(frame: pd.DataFrame, params: Parameters) -> pd.DataFrame:
@@ -139,9 +172,15 @@ def _eb_columns(frame: pd.DataFrame, value: str, name: str, level: float) -> dic
     return models
 
 
-def _priority_for_tertial(rows: pd.DataFrame, previous: pd.DataFrame | None, eb: dict[str, EmpiricalBayes],
-                          eb_previous: EmpiricalBayes | None, weights: priority.PriorityWeights,
-                          params: Parameters, seed: int) -> pd.DataFrame:
+def _priority_for_tertial(
+    rows: pd.DataFrame,
+    previous: pd.DataFrame | None,
+    eb: dict[str, EmpiricalBayes],
+    eb_previous: EmpiricalBayes | None,
+    weights: priority.PriorityWeights,
+    params: Parameters,
+    seed: int,
+) -> pd.DataFrame:
     """Components, score, rank and rank uncertainty for the areas of one tertial that have residents."""
     ranked = rows["exposure"].fillna(0).to_numpy() > 0
     sub = rows[ranked]
@@ -156,18 +195,26 @@ def _priority_for_tertial(rows: pd.DataFrame, previous: pd.DataFrame | None, eb:
 
     def raw_components(harm_rate, est_rate, incident_rate, prev_incident_rate, exposure) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.stack([
-                np.log(np.clip(harm_rate, 1e-12, None)),
-                np.log(np.clip(est_rate, 1e-12, None)),
-                np.log1p(harm_rate * exposure / 1000),
-                np.log(incident_rate / prev_incident_rate),
-                np.broadcast_to(sub["persistence_6t"].to_numpy(float), np.shape(harm_rate)),
-                np.broadcast_to(sub["share_cells_hot"].fillna(0).to_numpy(float), np.shape(harm_rate)),
-            ], axis=-1)
+            return np.stack(
+                [
+                    np.log(np.clip(harm_rate, 1e-12, None)),
+                    np.log(np.clip(est_rate, 1e-12, None)),
+                    np.log1p(harm_rate * exposure / 1000),
+                    np.log(incident_rate / prev_incident_rate),
+                    np.broadcast_to(sub["persistence_6t"].to_numpy(float), np.shape(harm_rate)),
+                    np.broadcast_to(sub["share_cells_hot"].fillna(0).to_numpy(float), np.shape(harm_rate)),
+                ],
+                axis=-1,
+            )
 
     exposure = sub["exposure"].to_numpy(float)
-    raw = raw_components(sub["harm_rate_eb"].to_numpy(float), sub["est_severity_rate_eb"].to_numpy(float),
-                         sub["incident_rate_eb"].to_numpy(float), prev_rate, exposure)
+    raw = raw_components(
+        sub["harm_rate_eb"].to_numpy(float),
+        sub["est_severity_rate_eb"].to_numpy(float),
+        sub["incident_rate_eb"].to_numpy(float),
+        prev_rate,
+        exposure,
+    )
     components = priority.standardise(raw, params.z_cap)
     w = weights.vector()
     score = priority.score(components, w)
@@ -184,8 +231,9 @@ def _priority_for_tertial(rows: pd.DataFrame, previous: pd.DataFrame | None, eb:
         prev_all = eb_previous.draws(rng, draws) * 1000
         has_prev = prev_positions >= 0
         prev_d[:, has_prev] = prev_all[:, prev_positions[has_prev]]
-    uncertainty = priority.rank_uncertainty(raw_components(harm_d, est_d, inc_d, prev_d, exposure), w, params.top_k,
-                                            params.z_cap)
+    uncertainty = priority.rank_uncertainty(
+        raw_components(harm_d, est_d, inc_d, prev_d, exposure), w, params.top_k, params.z_cap
+    )
 
     out = pd.DataFrame(components, columns=priority.COMPONENTS, index=sub.index)
     out["priority_score"] = score
@@ -210,8 +258,10 @@ def _reason_codes(row: pd.Series, params: Parameters) -> list[tuple[str, str, st
         add("harm_above_funnel_998")
     if row["funnel_flag_998_est"]:
         add("est_above_funnel_998")
-    for prefix, label in (("rr_prev_tertial", "previous_tertial"), ("rr_same_tertial_last_year",
-                                                                   "same_tertial_last_year")):
+    for prefix, label in (
+        ("rr_prev_tertial", "previous_tertial"),
+        ("rr_same_tertial_last_year", "same_tertial_last_year"),
+    ):
         rr, p = row[prefix], row[f"{prefix}_p_bh"]
         if reasons.finite(p) and p < params.rr_alpha and reasons.finite(rr):
             direction = "increase" if rr > 1 else "decrease"
@@ -232,9 +282,15 @@ def _reason_codes(row: pd.Series, params: Parameters) -> list[tuple[str, str, st
     return found
 
 
-def build_area_tertial(area_tertial: pd.DataFrame, place_counts: pd.DataFrame, params: Parameters,
-                       weights: priority.PriorityWeights, versions: Versions,
-                       min_date: date | None = None, max_date: date | None = None) -> pd.DataFrame:
+def build_area_tertial(
+    area_tertial: pd.DataFrame,
+    place_counts: pd.DataFrame,
+    params: Parameters,
+    weights: priority.PriorityWeights,
+    versions: Versions,
+    min_date: date | None = None,
+    max_date: date | None = None,
+) -> pd.DataFrame:
     """All statistics for every area and tertial of the history, then the tertials overlapping [min_date, max_date)."""
     frame = area_tertial.copy()
     for column in ("tertial_start", "tertial_end", "data_start", "data_through"):
@@ -276,12 +332,27 @@ def build_area_tertial(area_tertial: pd.DataFrame, place_counts: pd.DataFrame, p
         rows = frame[frame["tertial_start"] == start]
         previous_start = start - relativedelta(months=4)
         previous = frame[frame["tertial_start"] == previous_start] if previous_start in eb_incident else None
-        ranked.append(_priority_for_tertial(
-            rows, previous, {"harm": eb_harm[start], "est": eb_est[start], "incident": eb_incident[start]},
-            eb_incident.get(previous_start), weights, params, params.random_seed + start.toordinal()))
+        ranked.append(
+            _priority_for_tertial(
+                rows,
+                previous,
+                {"harm": eb_harm[start], "est": eb_est[start], "incident": eb_incident[start]},
+                eb_incident.get(previous_start),
+                weights,
+                params,
+                params.random_seed + start.toordinal(),
+            )
+        )
     frame = frame.join(pd.concat(ranked))
-    for column in ("rank", "rank_median", "rank_ci90_lo", "rank_ci90_hi", "sensitivity_rank_min",
-                   "sensitivity_rank_max", "areas_ranked"):
+    for column in (
+        "rank",
+        "rank_median",
+        "rank_ci90_lo",
+        "rank_ci90_hi",
+        "sensitivity_rank_min",
+        "sensitivity_rank_max",
+        "areas_ranked",
+    ):
         frame[column] = frame[column].astype("Int64")
 
     explained = [_reason_codes(row, params) for _, row in frame.iterrows()]

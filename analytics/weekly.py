@@ -77,14 +77,26 @@ def series_statistics(y: np.ndarray, params: Parameters) -> dict[str, np.ndarray
         ewma[a], ewma_limit[a] = change.ewma(y[a], mu[a], params.ewma_lambda, params.ewma_sigmas)
     z = change.wheeler_z(y, mu)
     with np.errstate(invalid="ignore"):
-        alert = ((p < params.alert_p) & (y >= params.alert_min_count) & (y - mu >= params.alert_min_excess)
-                 & (q < params.alert_q))
+        alert = (
+            (p < params.alert_p)
+            & (y >= params.alert_min_count)
+            & (y - mu >= params.alert_min_excess)
+            & (q < params.alert_q)
+        )
         return {
-            "expected": mu, "nb_dispersion": np.full(y.shape, np.nan if k is None else k), "p_exceed": p,
-            "q_bh": q, "z_wheeler": z, "cusum": cusum, "cusum_h": cusum_h, "ewma": ewma,
-            "ewma_limit": ewma_limit, "alert": alert,
+            "expected": mu,
+            "nb_dispersion": np.full(y.shape, np.nan if k is None else k),
+            "p_exceed": p,
+            "q_bh": q,
+            "z_wheeler": z,
+            "cusum": cusum,
+            "cusum_h": cusum_h,
+            "ewma": ewma,
+            "ewma_limit": ewma_limit,
+            "alert": alert,
             "signal_wheeler_z": z >= params.wheeler_z,
-            "signal_cusum": cusum > cusum_h, "signal_ewma": ewma > ewma_limit,
+            "signal_cusum": cusum > cusum_h,
+            "signal_ewma": ewma > ewma_limit,
         }
 
 
@@ -96,23 +108,45 @@ def _explain(row, params: Parameters) -> tuple[list[dict], list[str]]:
         y, mu, p = row[column], row[f"{series}_expected"], row[f"{series}_p_exceed"]
         if row[f"{series}_alert"]:
             sv, en = reasons.above_expected(series, y, mu, p)
-            alerts.append({"code": f"{series}_above_expected", "series": series, "observed": int(y),
-                           "expected": round(float(mu), 2), "excess": round(float(y - mu), 2), "p": float(p),
-                           "q": float(row[f"{series}_q_bh"]), "text_sv": sv, "text_en": en})
+            alerts.append(
+                {
+                    "code": f"{series}_above_expected",
+                    "series": series,
+                    "observed": int(y),
+                    "expected": round(float(mu), 2),
+                    "excess": round(float(y - mu), 2),
+                    "p": float(p),
+                    "q": float(row[f"{series}_q_bh"]),
+                    "text_sv": sv,
+                    "text_en": en,
+                }
+            )
             if series == "police" and row["harm_sum"] > row["harm_expected"]:
                 sv, en = reasons.harm_above_expected(row["harm_sum"], row["harm_expected"])
-                alerts.append({"code": "harm_above_expected", "series": "harm", "observed": float(row["harm_sum"]),
-                               "expected": round(float(row["harm_expected"]), 2),
-                               "excess": round(float(row["harm_sum"] - row["harm_expected"]), 2),
-                               "text_sv": sv, "text_en": en})
+                alerts.append(
+                    {
+                        "code": "harm_above_expected",
+                        "series": "harm",
+                        "observed": float(row["harm_sum"]),
+                        "expected": round(float(row["harm_expected"]), 2),
+                        "excess": round(float(row["harm_sum"] - row["harm_expected"]), 2),
+                        "text_sv": sv,
+                        "text_en": en,
+                    }
+                )
         signals += [f"{series}_{name}" for name in ("wheeler_z", "cusum", "ewma") if row[f"{series}_signal_{name}"]]
     if row["completeness_flag"] == "low_reporting":
         signals.append("low_reporting")
     return alerts, signals
 
 
-def build_area_week(area_week: pd.DataFrame, params: Parameters, versions: Versions,
-                    min_date: date | None = None, max_date: date | None = None) -> pd.DataFrame:
+def build_area_week(
+    area_week: pd.DataFrame,
+    params: Parameters,
+    versions: Versions,
+    min_date: date | None = None,
+    max_date: date | None = None,
+) -> pd.DataFrame:
     """All statistics for every area-week of the history, then the rows whose week starts in [min_date, max_date)."""
     frame = area_week.sort_values(["area_id", "week_start"]).reset_index(drop=True)
     frame["week_start"] = pd.to_datetime(frame["week_start"]).dt.date
@@ -140,12 +174,15 @@ def build_area_week(area_week: pd.DataFrame, params: Parameters, versions: Versi
     notable = alerts | frame[signal_columns].any(axis=1) | (frame["completeness_flag"] == "low_reporting")
     explained = {i: _explain(row, params) for i, row in frame[notable].iterrows()}
     frame["alert_flag"] = alerts
-    frame["alert_reasons"] = [json.dumps(explained[i][0], ensure_ascii=False) if i in explained else "[]"
-                              for i in frame.index]
+    frame["alert_reasons"] = [
+        json.dumps(explained[i][0], ensure_ascii=False) if i in explained else "[]" for i in frame.index
+    ]
     frame["alert_text_sv"] = [
-        "; ".join(r["text_sv"] for r in explained[i][0]) or None if i in explained else None for i in frame.index]
+        "; ".join(r["text_sv"] for r in explained[i][0]) or None if i in explained else None for i in frame.index
+    ]
     frame["alert_text_en"] = [
-        "; ".join(r["text_en"] for r in explained[i][0]) or None if i in explained else None for i in frame.index]
+        "; ".join(r["text_en"] for r in explained[i][0]) or None if i in explained else None for i in frame.index
+    ]
     frame["signals"] = [json.dumps(explained[i][1]) if i in explained else "[]" for i in frame.index]
     frame = frame.drop(columns=[*(f"{s}_alert" for s in SERIES), *signal_columns])
 

@@ -73,8 +73,9 @@ def _presented_key(request: Request) -> str | None:
 def authenticate(request: Request) -> Principal:
     key = _presented_key(request)
     if not key:
-        raise HTTPException(status_code=401, detail="an API key is required (X-API-Key header)",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            status_code=401, detail="an API key is required (X-API-Key header)", headers={"WWW-Authenticate": "Bearer"}
+        )
     path = request.app.state.settings.api_keys_path
     keys = load_keys(path, path.stat().st_mtime)
     digest = hash_key(key)
@@ -92,8 +93,10 @@ def require_roles(*roles: str):
 
     def dependency(principal: Principal = Depends(authenticate)) -> Principal:
         if principal.role not in roles:
-            raise HTTPException(status_code=403,
-                                detail=f"role {principal.role!r} may not use this endpoint (needs {' or '.join(roles)})")
+            raise HTTPException(
+                status_code=403,
+                detail=f"role {principal.role!r} may not use this endpoint (needs {' or '.join(roles)})",
+            )
         return principal
 
     dependency.roles = frozenset(roles)  # read by the role tests and the role matrix (tests/api/test_roles.py)
@@ -102,6 +105,11 @@ def require_roles(*roles: str):
 
 def write_keys_file(path: Path, keys: dict[str, str]) -> None:
     """Write a keys file from {role: key} (used to create the demo configuration)."""
-    path.write_text(json.dumps({"keys": [
-        {"name": f"demo {role}", "role": role, "sha256": hash_key(key)} for role, key in keys.items()
-    ]}, indent=2) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {"keys": [{"name": f"demo {role}", "role": role, "sha256": hash_key(key)} for role, key in keys.items()]},
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )

@@ -84,9 +84,15 @@ async def load(base: str, path: str, headers: dict, clients: int, seconds: float
         await asyncio.gather(*(worker() for _ in range(clients)))
         elapsed = time.perf_counter() - began
     ms = np.array(latencies) * 1000
-    return {"path": path, "requests": len(latencies), "errors": errors, "rps": len(latencies) / elapsed,
-            "p50": float(np.percentile(ms, 50)) if len(ms) else float("nan"),
-            "p99": float(np.percentile(ms, 99)) if len(ms) else float("nan"), "snapshots": len(snapshots)}
+    return {
+        "path": path,
+        "requests": len(latencies),
+        "errors": errors,
+        "rps": len(latencies) / elapsed,
+        "p50": float(np.percentile(ms, 50)) if len(ms) else float("nan"),
+        "p99": float(np.percentile(ms, 99)) if len(ms) else float("nan"),
+        "snapshots": len(snapshots),
+    }
 
 
 def refresh_loop(data_dir: Path) -> None:
@@ -104,9 +110,23 @@ def refresh_loop(data_dir: Path) -> None:
 def start_server(data_dir: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "bench.api:bench_app", "--host", "127.0.0.1", "--port",
-         str(port), "--log-level", "warning", "--no-access-log"],
-        cwd=REPO, env={**os.environ, "LAGESBILD_DATA_DIR": str(data_dir.resolve()), "PYTHONPATH": str(REPO)})
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "bench.api:bench_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=REPO,
+        env={**os.environ, "LAGESBILD_DATA_DIR": str(data_dir.resolve()), "PYTHONPATH": str(REPO)},
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -152,12 +172,17 @@ def endpoints(base: str) -> list[tuple[str, dict]]:
 
 def table(title: str, targets: list, results: list) -> str:
     bare = results[0]["rps"]
-    lines = [title, f"{'endpoint':<58} {'role':<8} {'req/s':>8} {'of bare':>8} {'p50 ms':>8} {'p99 ms':>8} "
-             f"{'errors':>7} {'snapshots':>9}"]
+    lines = [
+        title,
+        f"{'endpoint':<58} {'role':<8} {'req/s':>8} {'of bare':>8} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'errors':>7} {'snapshots':>9}",
+    ]
     for (path, headers), r in zip(targets, results, strict=True):
         role = headers.get("X-API-Key", "-").removeprefix("demo-").removesuffix("-key")
-        lines.append(f"{path[:58]:<58} {role:<8} {r['rps']:>8.0f} {r['rps'] / bare:>8.0%} {r['p50']:>8.1f} "
-                     f"{r['p99']:>8.1f} {r['errors']:>7} {r['snapshots']:>9}")
+        lines.append(
+            f"{path[:58]:<58} {role:<8} {r['rps']:>8.0f} {r['rps'] / bare:>8.0%} {r['p50']:>8.1f} "
+            f"{r['p99']:>8.1f} {r['errors']:>7} {r['snapshots']:>9}"
+        )
     return "\n".join(lines)
 
 
@@ -167,8 +192,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--no-refresh", action="store_true", help="only idle, not while a refresh runs")
-    parser.add_argument("--refresh-seconds", type=float, default=240.0,
-                        help="how long the mixed load runs while the refresh repeats (a refresh takes 1-2 min)")
+    parser.add_argument(
+        "--refresh-seconds",
+        type=float,
+        default=240.0,
+        help="how long the mixed load runs while the refresh repeats (a refresh takes 1-2 min)",
+    )
     parser.add_argument("--refresh-loop", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.refresh_loop:
@@ -177,15 +206,20 @@ def main() -> None:
     snapshot = args.data_dir / "serving" / "current.duckdb"
     if not snapshot.exists():
         sys.exit(f"no snapshot at {snapshot}: run `make refresh` first (or pass --data-dir)")
-    print(f"{args.clients} concurrent clients, {args.seconds:.0f} s per endpoint, one uvicorn worker, "
-          f"{os.cpu_count()} cores, snapshot {snapshot}", flush=True)
+    print(
+        f"{args.clients} concurrent clients, {args.seconds:.0f} s per endpoint, one uvicorn worker, "
+        f"{os.cpu_count()} cores, snapshot {snapshot}",
+        flush=True,
+    )
 
     server, base = start_server(args.data_dir)
     try:
         print(table("idle", *measure(base, args.clients, args.seconds)), flush=True)
         print("", flush=True)
-        print(table("idle, one client at a time (latency without queueing)", *measure(base, 1, args.seconds / 2)),
-              flush=True)
+        print(
+            table("idle, one client at a time (latency without queueing)", *measure(base, 1, args.seconds / 2)),
+            flush=True,
+        )
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -196,16 +230,25 @@ def main() -> None:
         copy = Path(tmp) / "data"
         shutil.copytree(args.data_dir, copy, ignore=shutil.ignore_patterns("*.tmp", "logs"))
         server, base = start_server(copy)
-        refresher = subprocess.Popen([sys.executable, __file__, "--refresh-loop", str(copy)], cwd=REPO,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     env={**os.environ, "PYTHONPATH": str(REPO)})
+        refresher = subprocess.Popen(
+            [sys.executable, __file__, "--refresh-loop", str(copy)],
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
         try:
             time.sleep(15)  # let the refresh get past its imports, into ingest and dbt
             print("", flush=True)
             # Every endpoint at once for longer than a refresh takes, so that snapshots are swapped in under load.
-            print(table(f"while a weekly refresh runs (and republishes) on the same machine: every endpoint at once, "
-                        f"{max(1, args.clients // 9)} clients each, {args.refresh_seconds:.0f} s",
-                        *measure(base, args.clients, args.refresh_seconds, together=True)), flush=True)
+            print(
+                table(
+                    f"while a weekly refresh runs (and republishes) on the same machine: every endpoint at once, "
+                    f"{max(1, args.clients // 9)} clients each, {args.refresh_seconds:.0f} s",
+                    *measure(base, args.clients, args.refresh_seconds, together=True),
+                ),
+                flush=True,
+            )
         finally:
             refresher.kill()
             refresher.wait(timeout=30)

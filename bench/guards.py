@@ -49,15 +49,19 @@ def realised_harm_in_cover(plan, held_out: pd.DataFrame) -> tuple[float, float]:
     problem = plan.problem
     day = held_out[held_out["occurred_at_local"].dt.date == problem.day]
     minute = day["occurred_at_local"].dt.hour * 60 + day["occurred_at_local"].dt.minute
-    in_shift = day[(minute >= problem.shift_start) & (minute < problem.shift_end)
-                   & day["place_id"].isin({p.place_id for p in problem.places})]
+    in_shift = day[
+        (minute >= problem.shift_start)
+        & (minute < problem.shift_end)
+        & day["place_id"].isin({p.place_id for p in problem.places})
+    ]
     at = in_shift["occurred_at_local"].dt.hour * 60 + in_shift["occurred_at_local"].dt.minute
     covered = np.zeros(len(in_shift), bool)
     for route in plan.routes:
         for visit in route.visits:
             if visit.depart - visit.arrive >= MIN_COVERING_DWELL_MIN:
-                covered |= ((in_shift["place_id"] == visit.place_id) & (at > visit.depart)
-                            & (at <= visit.depart + COVERAGE_MIN)).to_numpy()
+                covered |= (
+                    (in_shift["place_id"] == visit.place_id) & (at > visit.depart) & (at <= visit.depart + COVERAGE_MIN)
+                ).to_numpy()
     return float(in_shift["weight"][covered].sum()), float(in_shift["weight"].sum())
 
 
@@ -66,15 +70,22 @@ def plan_week(history: pd.DataFrame, days: int, params: PlanParams):
     forecast = fc.forecast_place_risk(history, PLACES)
     places = forecast.places.assign(forecast_model_version=forecast.version, data_cutoff=forecast.data_cutoff)
     units = default_units(depot(*demo_depot()))
-    plans = [plan_day(problem_for_day(places, forecast.risk, forecast.target_week_start + timedelta(days=d), units,
-                                      params=params)) for d in range(days)]
+    plans = [
+        plan_day(
+            problem_for_day(places, forecast.risk, forecast.target_week_start + timedelta(days=d), units, params=params)
+        )
+        for d in range(days)
+    ]
     return forecast, plans
 
 
 def held_out_week(everything: pd.DataFrame, week: date) -> pd.DataFrame:
     target, _ = fc.exclude_guard_reports(fc.prepare_incidents(everything))
-    return fc.assign_places(target[target["week_start"] == pd.Timestamp(week)], fc.gazetteer_frame(PLACES),
-                            fc.ForecastParams().snap_radius_m)
+    return fc.assign_places(
+        target[target["week_start"] == pd.Timestamp(week)],
+        fc.gazetteer_frame(PLACES),
+        fc.ForecastParams().snap_radius_m,
+    )
 
 
 def print_table(frame: pd.DataFrame, floats: str = "{:.3f}") -> None:
@@ -91,8 +102,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.weeks, args.days, args.time_limit, args.expost_weeks = 30, 2, 3.0, 1
-    print(f"machine: {os.cpu_count()} cores; demo data: {args.weeks} weeks to {END_WEEK}, plus the week after "
-          f"held out; {args.days} days planned, {args.time_limit:g} s per day\n")
+    print(
+        f"machine: {os.cpu_count()} cores; demo data: {args.weeks} weeks to {END_WEEK}, plus the week after "
+        f"held out; {args.days} days planned, {args.time_limit:g} s per day\n"
+    )
 
     started = time.perf_counter()
     target_week = END_WEEK + timedelta(weeks=1)
@@ -109,9 +122,11 @@ def main() -> None:
 
     params = PlanParams(solver_time_limit_s=args.time_limit)
     forecast, week = plan_week(history, args.days, params)
-    print(f"forecast {forecast.version}\n  week of {forecast.target_week_start}, data cutoff {forecast.data_cutoff},"
-          f" {len(forecast.places)} candidate places, {forecast.n_incidents_used} incidents used, "
-          f"{forecast.n_guard_reports_excluded} guard reports excluded\n")
+    print(
+        f"forecast {forecast.version}\n  week of {forecast.target_week_start}, data cutoff {forecast.data_cutoff},"
+        f" {len(forecast.places)} candidate places, {forecast.n_incidents_used} incidents used, "
+        f"{forecast.n_guard_reports_excluded} guard reports excluded\n"
+    )
 
     print("== 2. Recommended plans vs the naive plans on the same forecast (two guards, 15-23, 15-min visits) ==")
     held_out = held_out_week(everything, target_week)
@@ -121,11 +136,21 @@ def main() -> None:
             assert check_plan(entry) == [], (name, check_plan(entry))
             m = entry.metrics
             covered, total = realised_harm_in_cover(entry, held_out)
-            rows.append({"day": plan.problem.day, "plan": name, "status": entry.solver_status,
-                         "RWC": m.risk_weighted_coverage, "harm_covered": m.expected_harm_covered,
-                         "visits": m.n_visits, "places": m.n_places, "travel_min": m.travel_min,
-                         "idle_min": m.idle_min, "realised_in_cover": covered / total if total else np.nan,
-                         "seconds": plan.solve_seconds if name == "recommended" else np.nan})
+            rows.append(
+                {
+                    "day": plan.problem.day,
+                    "plan": name,
+                    "status": entry.solver_status,
+                    "RWC": m.risk_weighted_coverage,
+                    "harm_covered": m.expected_harm_covered,
+                    "visits": m.n_visits,
+                    "places": m.n_places,
+                    "travel_min": m.travel_min,
+                    "idle_min": m.idle_min,
+                    "realised_in_cover": covered / total if total else np.nan,
+                    "seconds": plan.solve_seconds if name == "recommended" else np.nan,
+                }
+            )
     table = pd.DataFrame(rows)
     print_table(table)
     summary = table.groupby("plan")[["RWC", "harm_covered", "places", "travel_min", "idle_min"]].mean()
@@ -133,20 +158,24 @@ def main() -> None:
     print(summary.to_string(float_format=lambda v: f"{v:.3f}"))
     for baseline in ("naive_topk", "greedy"):
         gain = 100 * (summary.loc["recommended"] / summary.loc[baseline] - 1)
-        print(f"recommended vs {baseline}: RWC {gain['RWC']:+.1f} %, expected harm covered "
-              f"{gain['harm_covered']:+.1f} %")
+        print(
+            f"recommended vs {baseline}: RWC {gain['RWC']:+.1f} %, expected harm covered {gain['harm_covered']:+.1f} %"
+        )
     recommended = table[table["plan"] == "recommended"]
-    print(f"solver status: {recommended['status'].value_counts().to_dict()}; reproducible (no clock-stopped "
-          f"search): {sum(p.reproducible for p in week)}/{len(week)} days\n")
+    print(
+        f"solver status: {recommended['status'].value_counts().to_dict()}; reproducible (no clock-stopped "
+        f"search): {sum(p.reproducible for p in week)}/{len(week)} days\n"
+    )
 
-    print(f"== 3. Ex post: realised harm under cover, forecasting and planning each of the last "
-          f"{args.expost_weeks} weeks from the weeks before it ==")
+    print(
+        f"== 3. Ex post: realised harm under cover, forecasting and planning each of the last "
+        f"{args.expost_weeks} weeks from the weeks before it =="
+    )
     realised: dict[str, list[float]] = {}
     expost_params = replace(params, solver_time_limit_s=min(args.time_limit, 3.0))
     for back in range(args.expost_weeks, 0, -1):
         week_start = target_week - timedelta(weeks=back - 1)
-        _, plans = plan_week(everything[everything["occurred_at_local"] < pd.Timestamp(week_start)], 7,
-                             expost_params)
+        _, plans = plan_week(everything[everything["occurred_at_local"] < pd.Timestamp(week_start)], 7, expost_params)
         out = held_out_week(everything, week_start)
         for plan in plans:
             for name, entry in (("recommended", plan), *plan.baselines.items()):
@@ -155,22 +184,30 @@ def main() -> None:
                 realised[name][0] += covered
                 realised[name][1] += total
     shares = {name: covered / total for name, (covered, total) in realised.items()}
-    print(f"realised in-shift harm at the forecast's places that fell within 120 min after a visit "
-          f"({7 * args.expost_weeks} days, {realised['recommended'][1]:.0f} harm units):")
+    print(
+        f"realised in-shift harm at the forecast's places that fell within 120 min after a visit "
+        f"({7 * args.expost_weeks} days, {realised['recommended'][1]:.0f} harm units):"
+    )
     for name, share in shares.items():
         print(f"  {name:12s} {share:.3f} ({100 * (shares['recommended'] / share - 1):+.1f} % for recommended)")
     print()
 
     print(f"== 4. Time to plan the week for two guards over {len(forecast.places)} candidate places ==")
-    for label, plans in (("default: the day's top 25 of them to the solver", week),
-                         (f"all {len(forecast.places)} to the solver",
-                          plan_week(history, args.days, replace(params, top_n_candidates=len(forecast.places)))[1])):
+    for label, plans in (
+        ("default: the day's top 25 of them to the solver", week),
+        (
+            f"all {len(forecast.places)} to the solver",
+            plan_week(history, args.days, replace(params, top_n_candidates=len(forecast.places)))[1],
+        ),
+    ):
         total = sum(p.solve_seconds for p in plans)
         worst = max(p.solve_seconds for p in plans)
         rwc = np.mean([p.metrics.risk_weighted_coverage for p in plans])
-        print(f"{label}: {total:.1f} s for {len(plans)} days, slowest day {worst:.1f} s (limit "
-              f"{args.time_limit:g} s), mean RWC {rwc:.3f}, reproducible {sum(p.reproducible for p in plans)}/"
-              f"{len(plans)}, every plan passes the checker: {all(check_plan(p) == [] for p in plans)}")
+        print(
+            f"{label}: {total:.1f} s for {len(plans)} days, slowest day {worst:.1f} s (limit "
+            f"{args.time_limit:g} s), mean RWC {rwc:.3f}, reproducible {sum(p.reproducible for p in plans)}/"
+            f"{len(plans)}, every plan passes the checker: {all(check_plan(p) == [] for p in plans)}"
+        )
 
 
 if __name__ == "__main__":

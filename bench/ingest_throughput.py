@@ -63,8 +63,10 @@ def main() -> None:
         files = write_files(root, args.rows)
         con = connect_warehouse(settings)
         load_source("areas", con, settings, LoadContext())
-        print(f"{'source / format':24s} {'rows':>9s} {'read s':>7s} {'validate s':>10s} {'rows/s':>9s} "
-              f"{'load_file s':>11s} {'rows/s':>9s} {'accepted':>9s} {'quarantined':>11s}")
+        print(
+            f"{'source / format':24s} {'rows':>9s} {'read s':>7s} {'validate s':>10s} {'rows/s':>9s} "
+            f"{'load_file s':>11s} {'rows/s':>9s} {'accepted':>9s} {'quarantined':>11s}"
+        )
         for source in ("est_reports", "police_crimes"):
             spec = build_source(source, con, settings)
             load_file(con, spec, files[(source, "csv-warm-up")], LoadContext())
@@ -74,9 +76,11 @@ def main() -> None:
                 raw, read_s = timed(spec.read, path)
                 _, validate_s = timed(spec.validate, raw, LoadContext())
                 result, load_s = timed(load_file, con, spec, path, LoadContext())
-                print(f"{source + ' ' + label.removesuffix('-large'):24s} {result.rows_read:>9,d} {read_s:7.2f} "
-                      f"{validate_s:10.2f} {result.rows_read / validate_s:>9,.0f} {load_s:11.2f} "
-                      f"{result.rows_read / load_s:>9,.0f} {result.rows_accepted:>9,d} {result.rows_quarantined:>11,d}")
+                print(
+                    f"{source + ' ' + label.removesuffix('-large'):24s} {result.rows_read:>9,d} {read_s:7.2f} "
+                    f"{validate_s:10.2f} {result.rows_read / validate_s:>9,.0f} {load_s:11.2f} "
+                    f"{result.rows_read / load_s:>9,.0f} {result.rows_accepted:>9,d} {result.rows_quarantined:>11,d}"
+                )
 
         index = current_area_index(con)
         con.close()
@@ -84,8 +88,10 @@ def main() -> None:
         lat, lon = rng.uniform(59.80, 59.90, args.rows), rng.uniform(17.55, 17.75, args.rows)
         assigned, assign_s = timed(index.assign, lat, lon)
         inside = sum(a is not None for a in assigned)
-        print(f"{'point-in-area':24s} {args.rows:>9,d} points in {assign_s:.2f} s ({args.rows / assign_s:,.0f} "
-              f"points/s; {inside:,d} inside an area)")
+        print(
+            f"{'point-in-area':24s} {args.rows:>9,d} points in {assign_s:.2f} s ({args.rows / assign_s:,.0f} "
+            f"points/s; {inside:,d} inside an area)"
+        )
 
 
 if __name__ == "__main__":

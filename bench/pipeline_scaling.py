@@ -86,6 +86,7 @@ from area_week
 # One measurement per process
 # ---------------------------------------------------------------------------------------------------------------
 
+
 def peak_memory_mb() -> float:
     """Peak resident memory of this process and of its largest finished child (dbt), in MB."""
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -96,8 +97,9 @@ def peak_memory_mb() -> float:
 def demo_config(incidents: int, weeks: int):
     from ingest.demo.generator import DemoConfig
 
-    return DemoConfig(end_week=END_WEEK, weeks=weeks, seed=7, scale=incidents / (weeks * INCIDENTS_PER_WEEK),
-                      formats=False)
+    return DemoConfig(
+        end_week=END_WEEK, weeks=weeks, seed=7, scale=incidents / (weeks * INCIDENTS_PER_WEEK), formats=False
+    )
 
 
 def stage_of(step_key: str) -> str:
@@ -126,8 +128,13 @@ def parse_dbt(data: Path) -> float:
     re-parses only what changed (the window's three YAML files) instead of the whole project. Timed on its own."""
     env = {**os.environ, "DBT_DUCKDB_PATH": str((data / "warehouse.duckdb").resolve())}
     started = time.perf_counter()
-    subprocess.run([str(Path(sys.executable).parent / "dbt"), "parse", "--quiet", "--profiles-dir", "."],
-                   cwd=REPO / "dbt_project", env=env, check=True, capture_output=True)
+    subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "parse", "--quiet", "--profiles-dir", "."],
+        cwd=REPO / "dbt_project",
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     return time.perf_counter() - started
 
 
@@ -153,9 +160,16 @@ def rebuild(incidents: int, weeks: int, workdir: Path) -> dict:
     result = materialize_weeks(data, config.first_week, config.end_week)
     platform_s = time.perf_counter() - started
     assert result.success
-    return {"incidents": generated, "weeks": weeks, "generate_s": generate_s, "parse_s": parse_s,
-            "platform_s": platform_s,
-            "stages": stage_seconds(result), "peak_mb": peak_memory_mb(), **limit_and_peer(data)}
+    return {
+        "incidents": generated,
+        "weeks": weeks,
+        "generate_s": generate_s,
+        "parse_s": parse_s,
+        "platform_s": platform_s,
+        "stages": stage_seconds(result),
+        "peak_mb": peak_memory_mb(),
+        **limit_and_peer(data),
+    }
 
 
 def limit_and_peer(data: Path) -> dict:
@@ -185,18 +199,27 @@ def pandas_peer(con) -> tuple[int, int, int]:
     batches = con.execute("select batch_id, batch_seq from raw.batches").df()
 
     def latest(table: str, key: str, time_column: str) -> pd.DataFrame:
-        frame = con.execute(f"select {key}, area_id, {time_column} as at_utc, batch_id, source_row "
-                            f"from raw.{table}").df().merge(batches, on="batch_id")
+        frame = (
+            con.execute(f"select {key}, area_id, {time_column} as at_utc, batch_id, source_row from raw.{table}")
+            .df()
+            .merge(batches, on="batch_id")
+        )
         frame = frame.sort_values(["batch_seq", "source_row"]).drop_duplicates(key, keep="last")
         frame = frame.dropna(subset=["area_id"])
         local = frame["at_utc"].dt.tz_localize("UTC").dt.tz_convert("Europe/Stockholm").dt.tz_localize(None)
         frame["week_start"] = local.dt.normalize() - pd.to_timedelta(local.dt.weekday, unit="D")
         return frame.groupby(["area_id", "week_start"]).size()
 
-    est, police = latest("est_reports", "report_id", "observed_at"), latest("police_crimes", "crime_id", "occurred_from")
+    est, police = (
+        latest("est_reports", "report_id", "observed_at"),
+        latest("police_crimes", "crime_id", "occurred_from"),
+    )
     areas = con.execute("select distinct area_id from raw.areas").df()["area_id"]
-    weeks = pd.date_range(min(est.index.levels[1].min(), police.index.levels[1].min()),
-                          max(est.index.levels[1].max(), police.index.levels[1].max()), freq="7D")
+    weeks = pd.date_range(
+        min(est.index.levels[1].min(), police.index.levels[1].min()),
+        max(est.index.levels[1].max(), police.index.levels[1].max()),
+        freq="7D",
+    )
     grid = pd.MultiIndex.from_product([areas, weeks], names=["area_id", "week_start"])
     table = pd.DataFrame({"n_est": est.reindex(grid, fill_value=0), "n_police": police.reindex(grid, fill_value=0)})
     return len(table), int(table["n_est"].sum()), int(table["n_police"].sum())
@@ -228,13 +251,19 @@ def weekly_refresh(years: int, scale: float, workdir: Path) -> dict:
     result = materialize_weeks(data, config.end_week, config.end_week)
     refresh_s = time.perf_counter() - started
     assert result.success
-    return {"years": years, "history_s": history_s, "refresh_s": refresh_s, "stages": stage_seconds(result),
-            "peak_mb": peak_memory_mb()}
+    return {
+        "years": years,
+        "history_s": history_s,
+        "refresh_s": refresh_s,
+        "stages": stage_seconds(result),
+        "peak_mb": peak_memory_mb(),
+    }
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # The driver: one child process per measurement, a table, docs/benchmarks.md
 # ---------------------------------------------------------------------------------------------------------------
+
 
 def parse_size(text: str) -> int:
     text = text.strip().lower()
@@ -249,8 +278,17 @@ def weeks_for(incidents: int) -> int:
 
 def in_child(kind: str, argument: str, timeout: int, history_scale: float) -> dict | None:
     with tempfile.TemporaryDirectory(prefix="lagesbild-bench-") as tmp:
-        command = [sys.executable, __file__, "--child", kind, argument, "--workdir", tmp,
-                   "--history-scale", str(history_scale)]
+        command = [
+            sys.executable,
+            __file__,
+            "--child",
+            kind,
+            argument,
+            "--workdir",
+            tmp,
+            "--history-scale",
+            str(history_scale),
+        ]
         env = {k: v for k, v in os.environ.items() if not k.startswith("LAGESBILD_")}
         env["LAGESBILD_FIRST_WEEK"] = FIRST_WEEK  # the partitions must reach back over ten years of history
         env.setdefault("DAGSTER_HOME", tmp)
@@ -270,23 +308,35 @@ def stages_text(stages: dict[str, float]) -> str:
 
 
 def report(rebuilds: list[dict], refreshes: list[dict]) -> str:
-    lines = ["| incidents | weeks | generate s | dbt parse s | platform s | peak MB | limit SQL s | pandas s | "
-             "platform / limit | stages (s) |", "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    lines = [
+        "| incidents | weeks | generate s | dbt parse s | platform s | peak MB | limit SQL s | pandas s | "
+        "platform / limit | stages (s) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
     for r in rebuilds:
-        lines.append(f"| {r['incidents']:,} | {r['weeks']} | {r['generate_s']:.1f} | {r['parse_s']:.1f} | "
-                     f"{r['platform_s']:.1f} | "
-                     f"{r['peak_mb']:,.0f} | {r['limit_s']:.2f} | {r['peer_s']:.2f} | "
-                     f"{r['platform_s'] / r['limit_s']:,.0f}× | {stages_text(r['stages'])} |")
+        lines.append(
+            f"| {r['incidents']:,} | {r['weeks']} | {r['generate_s']:.1f} | {r['parse_s']:.1f} | "
+            f"{r['platform_s']:.1f} | "
+            f"{r['peak_mb']:,.0f} | {r['limit_s']:.2f} | {r['peer_s']:.2f} | "
+            f"{r['platform_s'] / r['limit_s']:,.0f}× | {stages_text(r['stages'])} |"
+        )
     if refreshes:
-        lines += ["", "| history | build of the history s | one new week s | peak MB | stages of the new week (s) |",
-                  "|---:|---:|---:|---:|---|"]
+        lines += [
+            "",
+            "| history | build of the history s | one new week s | peak MB | stages of the new week (s) |",
+            "|---:|---:|---:|---:|---|",
+        ]
         for r in refreshes:
-            lines.append(f"| {r['years']} y | {r['history_s']:.1f} | {r['refresh_s']:.1f} | {r['peak_mb']:,.0f} | "
-                         f"{stages_text(r['stages'])} |")
+            lines.append(
+                f"| {r['years']} y | {r['history_s']:.1f} | {r['refresh_s']:.1f} | {r['peak_mb']:,.0f} | "
+                f"{stages_text(r['stages'])} |"
+            )
         base = refreshes[0]
         for r in refreshes[1:]:
-            lines.append(f"\nWeekly refresh, {r['years']} y / {base['years']} y of history: "
-                         f"{r['refresh_s'] / base['refresh_s']:.2f}×")
+            lines.append(
+                f"\nWeekly refresh, {r['years']} y / {base['years']} y of history: "
+                f"{r['refresh_s'] / base['refresh_s']:.2f}×"
+            )
     return "\n".join(lines)
 
 

@@ -23,9 +23,14 @@ DOCS = REPO / "docs" / "benchmarks.md"
 # name → (arguments of the full run, arguments of the quick run)
 BENCHMARKS = {
     "ingest_throughput": (["--rows", "100000"], ["--rows", "10000"]),
-    "pipeline_scaling": (["--sizes", "10k,100k,1M", "--history-years", "1,5,10"],
-                         ["--sizes", "10k", "--history-years", "1,2"]),
-    "api": ([], ["--seconds", "2", "--clients", "8", "--refresh-seconds", "90"]),  # over the snapshot `make refresh` published
+    "pipeline_scaling": (
+        ["--sizes", "10k,100k,1M", "--history-years", "1,5,10"],
+        ["--sizes", "10k", "--history-years", "1,2"],
+    ),
+    "api": (
+        [],
+        ["--seconds", "2", "--clients", "8", "--refresh-seconds", "90"],
+    ),  # over the snapshot `make refresh` published
     "guards": ([], ["--quick"]),
 }
 
@@ -34,8 +39,14 @@ def run(name: str, arguments: list[str]) -> str:
     command = [sys.executable, str(REPO / "bench" / f"{name}.py"), *arguments]
     print(f"$ {' '.join(command[1:])}", flush=True)
     lines = []
-    with subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          env={**os.environ, "PYTHONUNBUFFERED": "1"}) as process:
+    with subprocess.Popen(
+        command,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    ) as process:
         for line in process.stdout:
             print(line, end="", flush=True)
             lines.append(line)
@@ -47,12 +58,13 @@ def write_section(name: str, command: str, output: str) -> None:
     text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
     begin, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    machine = (f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-               f"load average at the end {load}")
-    block = (f"{begin}\n`{command}` — {datetime.now():%Y-%m-%d %H:%M}, {machine}\n\n```\n{output.rstrip()}\n```\n"
-             f"{end}")
+    machine = (
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"load average at the end {load}"
+    )
+    block = f"{begin}\n`{command}` — {datetime.now():%Y-%m-%d %H:%M}, {machine}\n\n```\n{output.rstrip()}\n```\n{end}"
     if begin in text and end in text:
-        text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
+        text = text[: text.index(begin)] + block + text[text.index(end) + len(end) :]
     else:
         text = text.rstrip() + f"\n\n## {name}\n\n{block}\n"
     DOCS.write_text(text, encoding="utf-8")

@@ -140,8 +140,11 @@ def find_loaded_batch(con: duckdb.DuckDBPyConnection, source: str, sha256: str) 
 
 def earlier_failure(con: duckdb.DuckDBPyConnection, batch_id: str) -> bool:
     """True when this batch (same source and content) was read before and failed (so loading it now is a reload)."""
-    return bool(con.execute("select count(*) from raw.batches where batch_id = ? and status = 'failed'",
-                            [batch_id]).fetchall()[0][0])
+    return bool(
+        con.execute("select count(*) from raw.batches where batch_id = ? and status = 'failed'", [batch_id]).fetchall()[
+            0
+        ][0]
+    )
 
 
 def next_batch_seq(con: duckdb.DuckDBPyConnection) -> int:
@@ -214,6 +217,17 @@ def audit(
                                    rows_affected, detail, run_id, triggered_by, operator)
         values (nextval('raw.audit_seq'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
-        [utcnow(), action, source, batch_id, source_file, source_sha256, rows_affected, detail, ctx.run_id,
-         ctx.triggered_by, ctx.operator],
+        [
+            utcnow(),
+            action,
+            source,
+            batch_id,
+            source_file,
+            source_sha256,
+            rows_affected,
+            detail,
+            ctx.run_id,
+            ctx.triggered_by,
+            ctx.operator,
+        ],
     )

@@ -30,16 +30,22 @@ from ingest.reconcile import Reconciliation, reconcile
 from ingest.settings import PlatformSettings, get_settings
 
 
-def load_with_progress(sources: list[str], settings: PlatformSettings, console: Console
-                       ) -> list[tuple[SourceLoad, Reconciliation]]:
+def load_with_progress(
+    sources: list[str], settings: PlatformSettings, console: Console
+) -> list[tuple[SourceLoad, Reconciliation]]:
     """Load the sources' landing folders in ``LOAD_ORDER``; returns each source's load and reconciliation."""
     ctx = LoadContext(run_id=f"ingest.load-{uuid.uuid4().hex[:12]}", triggered_by="manual")
     done = []
     con = connect_warehouse(settings)
     try:
-        with Progress(TextColumn("{task.description:<15}"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("files  {task.fields[rows]:>11,} rows read"), TimeElapsedColumn(),
-                      console=console) as progress:
+        with Progress(
+            TextColumn("{task.description:<15}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("files  {task.fields[rows]:>11,} rows read"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
             for source in sorted(sources, key=LOAD_ORDER.index):
                 spec = build_source(source, con, settings)
                 files = landing_files(settings.landing(source), spec.file_patterns)
@@ -60,25 +66,47 @@ def summary_table(loads: list[tuple[SourceLoad, Reconciliation]]) -> Table:
     """One row per source: what its load did with the files, and whether the rows add up: rows read = accepted +
     quarantined in this load, and the warehouse's reconciliation of every batch of the source (fits 80 columns;
     superseded rows are in ``python -m ingest.quarantine summary``)."""
-    table = Table(title="Per source: files loaded, skipped, failed; rows read = accepted + quarantined",
-                  title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, padding=(0, 1, 0, 0))
+    table = Table(
+        title="Per source: files loaded, skipped, failed; rows read = accepted + quarantined",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        padding=(0, 1, 0, 0),
+    )
     table.add_column("source", no_wrap=True, min_width=max(map(len, LOAD_ORDER)))
     for column in ("loaded", "skipped", "failed", "read", "accepted", "quarantined", "adds up"):
         table.add_column(column, justify="right", no_wrap=True, min_width=len(column))
     for load, check in loads:
         adds_up = check.ok and load.rows_read == load.rows_accepted + load.rows_quarantined
         skipped = sum(r.status == "skipped_duplicate" for r in load.results)
-        table.add_row(load.source, *(f"{n:,}" for n in (
-            len(load.loaded), skipped, len(load.failed), load.rows_read, load.rows_accepted, load.rows_quarantined)),
-            "yes" if adds_up else "[red]NO[/red]")
+        table.add_row(
+            load.source,
+            *(
+                f"{n:,}"
+                for n in (
+                    len(load.loaded),
+                    skipped,
+                    len(load.failed),
+                    load.rows_read,
+                    load.rows_accepted,
+                    load.rows_quarantined,
+                )
+            ),
+            "yes" if adds_up else "[red]NO[/red]",
+        )
     return table
 
 
 def main(argv: list[str] | None = None, console: Console | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ingest.load", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--source", action="append", choices=LOAD_ORDER,
-                        help="load this source (repeat for several; default: all, areas first)")
+    parser = argparse.ArgumentParser(
+        prog="python -m ingest.load", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--source",
+        action="append",
+        choices=LOAD_ORDER,
+        help="load this source (repeat for several; default: all, areas first)",
+    )
     parser.add_argument("--data-dir", type=Path, help="the data root (default: LAGESBILD_DATA_DIR, else ./data)")
     args = parser.parse_args(argv)
     console = console or Console()

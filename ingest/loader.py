@@ -79,9 +79,17 @@ def load_file(con: duckdb.DuckDBPyConnection, spec: SourceSpec, path: Path, ctx:
 
     earlier = ledger.find_loaded_batch(con, spec.name, sha256)
     if earlier is not None:
-        ledger.audit(con, "skipped_duplicate", ctx, source=spec.name, batch_id=earlier, source_file=path.name,
-                     source_sha256=sha256, rows_affected=0,
-                     detail=f"{path.name} has the same content as batch {earlier}; nothing changed")
+        ledger.audit(
+            con,
+            "skipped_duplicate",
+            ctx,
+            source=spec.name,
+            batch_id=earlier,
+            source_file=path.name,
+            source_sha256=sha256,
+            rows_affected=0,
+            detail=f"{path.name} has the same content as batch {earlier}; nothing changed",
+        )
         return LoadResult(spec.name, path.name, sha256, earlier, "skipped_duplicate")
 
     try:
@@ -89,14 +97,22 @@ def load_file(con: duckdb.DuckDBPyConnection, spec: SourceSpec, path: Path, ctx:
     except UnreadableFileError as exc:
         return _record_failure(con, spec, path, sha256, batch_id, ctx, f"{path.name}: {exc}")
     except Exception as exc:  # a reader library's own error on malformed content: still this file's failure
-        return _record_failure(con, spec, path, sha256, batch_id, ctx,
-                               f"{path.name}: cannot be read ({type(exc).__name__}: {exc})")
+        return _record_failure(
+            con, spec, path, sha256, batch_id, ctx, f"{path.name}: cannot be read ({type(exc).__name__}: {exc})"
+        )
     try:
         accepted, rejections = spec.validate(raw, ctx)
     except Exception as exc:  # a validator bug: fail this file loudly, keep loading the others
-        return _record_failure(con, spec, path, sha256, batch_id, ctx,
-                               f"{path.name}: validation crashed ({type(exc).__name__}: {exc}); "
-                               "this is a bug in the loader, please report it with the file")
+        return _record_failure(
+            con,
+            spec,
+            path,
+            sha256,
+            batch_id,
+            ctx,
+            f"{path.name}: validation crashed ({type(exc).__name__}: {exc}); "
+            "this is a bug in the loader, please report it with the file",
+        )
     rows_read = len(raw)
     if rows_read != len(accepted) + len(rejections):  # a bug in a validator, never bad input
         raise AssertionError(
@@ -112,47 +128,117 @@ def load_file(con: duckdb.DuckDBPyConnection, spec: SourceSpec, path: Path, ctx:
             con, batch_id=batch_id, source=spec.name, source_file=path.name, rejections=rejections, ctx=ctx
         )
         ledger.record_batch(
-            con, batch_id=batch_id, batch_seq=ledger.next_batch_seq(con), source=spec.name, source_file=path.name,
-            source_path=str(path.resolve()), source_sha256=sha256, file_bytes=path.stat().st_size,
-            status="loaded", error=None, rows_read=rows_read, rows_accepted=len(accepted),
-            rows_quarantined=quarantined, rows_superseded=superseded, partition_key=ctx.partition_key,
-            run_id=ctx.run_id, triggered_by=ctx.triggered_by, loaded_at=ctx.now,
+            con,
+            batch_id=batch_id,
+            batch_seq=ledger.next_batch_seq(con),
+            source=spec.name,
+            source_file=path.name,
+            source_path=str(path.resolve()),
+            source_sha256=sha256,
+            file_bytes=path.stat().st_size,
+            status="loaded",
+            error=None,
+            rows_read=rows_read,
+            rows_accepted=len(accepted),
+            rows_quarantined=quarantined,
+            rows_superseded=superseded,
+            partition_key=ctx.partition_key,
+            run_id=ctx.run_id,
+            triggered_by=ctx.triggered_by,
+            loaded_at=ctx.now,
         )
-        ledger.audit(con, "loaded", ctx, source=spec.name, batch_id=batch_id, source_file=path.name,
-                     source_sha256=sha256, rows_affected=len(accepted),
-                     detail=f"read {rows_read}, accepted {len(accepted)}, quarantined {quarantined}")
+        ledger.audit(
+            con,
+            "loaded",
+            ctx,
+            source=spec.name,
+            batch_id=batch_id,
+            source_file=path.name,
+            source_sha256=sha256,
+            rows_affected=len(accepted),
+            detail=f"read {rows_read}, accepted {len(accepted)}, quarantined {quarantined}",
+        )
         if reload:
-            ledger.audit(con, "reloaded", ctx, source=spec.name, batch_id=batch_id, source_file=path.name,
-                         source_sha256=sha256, rows_affected=len(accepted),
-                         detail=f"{path.name} failed to load before; loaded now (the ledger row is replaced, "
-                         "the earlier failure stays in this log)")
+            ledger.audit(
+                con,
+                "reloaded",
+                ctx,
+                source=spec.name,
+                batch_id=batch_id,
+                source_file=path.name,
+                source_sha256=sha256,
+                rows_affected=len(accepted),
+                detail=f"{path.name} failed to load before; loaded now (the ledger row is replaced, "
+                "the earlier failure stays in this log)",
+            )
         if quarantined:
-            ledger.audit(con, "quarantined", ctx, source=spec.name, batch_id=batch_id, source_file=path.name,
-                         source_sha256=sha256, rows_affected=quarantined,
-                         detail=_reason_summary(rejections))
+            ledger.audit(
+                con,
+                "quarantined",
+                ctx,
+                source=spec.name,
+                batch_id=batch_id,
+                source_file=path.name,
+                source_sha256=sha256,
+                rows_affected=quarantined,
+                detail=_reason_summary(rejections),
+            )
         if superseded:
-            ledger.audit(con, "superseded", ctx, source=spec.name, batch_id=batch_id, source_file=path.name,
-                         source_sha256=sha256, rows_affected=superseded,
-                         detail=f"{superseded} earlier rows with the same {spec.id_column} replaced by this batch")
+            ledger.audit(
+                con,
+                "superseded",
+                ctx,
+                source=spec.name,
+                batch_id=batch_id,
+                source_file=path.name,
+                source_sha256=sha256,
+                rows_affected=superseded,
+                detail=f"{superseded} earlier rows with the same {spec.id_column} replaced by this batch",
+            )
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
 
-    return LoadResult(spec.name, path.name, sha256, batch_id, "loaded", rows_read, len(accepted), quarantined,
-                      superseded)
-
-
-def _record_failure(con, spec: SourceSpec, path: Path, sha256: str, batch_id: str, ctx: LoadContext,
-                    message: str) -> LoadResult:
-    ledger.record_batch(
-        con, batch_id=batch_id, batch_seq=ledger.next_batch_seq(con), source=spec.name, source_file=path.name,
-        source_path=str(path.resolve()), source_sha256=sha256, file_bytes=path.stat().st_size, status="failed",
-        error=message, rows_read=0, rows_accepted=0, rows_quarantined=0, rows_superseded=0,
-        partition_key=ctx.partition_key, run_id=ctx.run_id, triggered_by=ctx.triggered_by, loaded_at=ctx.now,
+    return LoadResult(
+        spec.name, path.name, sha256, batch_id, "loaded", rows_read, len(accepted), quarantined, superseded
     )
-    ledger.audit(con, "failed", ctx, source=spec.name, batch_id=batch_id, source_file=path.name,
-                 source_sha256=sha256, rows_affected=0, detail=message)
+
+
+def _record_failure(
+    con, spec: SourceSpec, path: Path, sha256: str, batch_id: str, ctx: LoadContext, message: str
+) -> LoadResult:
+    ledger.record_batch(
+        con,
+        batch_id=batch_id,
+        batch_seq=ledger.next_batch_seq(con),
+        source=spec.name,
+        source_file=path.name,
+        source_path=str(path.resolve()),
+        source_sha256=sha256,
+        file_bytes=path.stat().st_size,
+        status="failed",
+        error=message,
+        rows_read=0,
+        rows_accepted=0,
+        rows_quarantined=0,
+        rows_superseded=0,
+        partition_key=ctx.partition_key,
+        run_id=ctx.run_id,
+        triggered_by=ctx.triggered_by,
+        loaded_at=ctx.now,
+    )
+    ledger.audit(
+        con,
+        "failed",
+        ctx,
+        source=spec.name,
+        batch_id=batch_id,
+        source_file=path.name,
+        source_sha256=sha256,
+        rows_affected=0,
+        detail=message,
+    )
     return LoadResult(spec.name, path.name, sha256, batch_id, "failed", error=message)
 
 
@@ -177,8 +263,9 @@ def _count_superseded(con, spec: SourceSpec, accepted: pd.DataFrame) -> int:
         con.unregister("_new_ids")
 
 
-def _store(con, spec: SourceSpec, accepted: pd.DataFrame, *, batch_id: str, source_file: str, sha256: str,
-           ctx: LoadContext) -> int:
+def _store(
+    con, spec: SourceSpec, accepted: pd.DataFrame, *, batch_id: str, source_file: str, sha256: str, ctx: LoadContext
+) -> int:
     """Write the accepted rows with their lineage; returns how many earlier rows they supersede."""
     if accepted.empty:
         return 0

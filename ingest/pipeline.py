@@ -28,8 +28,16 @@ from ingest.sources.population import PopulationSource
 
 # Every source, in the order a full load takes them: areas first, because the located sources, population and
 # interventions look areas up (the Dagster ingest assets depend on raw/areas for the same reason).
-LOAD_ORDER: tuple[str, ...] = ("areas", "population", "est_reports", "police_crimes", "police_events",
-                               "bra_indicators", "interventions", "guard_visits")
+LOAD_ORDER: tuple[str, ...] = (
+    "areas",
+    "population",
+    "est_reports",
+    "police_crimes",
+    "police_events",
+    "bra_indicators",
+    "interventions",
+    "guard_visits",
+)
 
 
 def connect_warehouse(settings: PlatformSettings, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -71,8 +79,11 @@ def current_gazetteer(con: duckdb.DuckDBPyConnection) -> Gazetteer:
 
     Whole municipalities are left out: an event already has its municipality, and the name of one ("Uppsala")
     stands in every title, where it would make every district match ambiguous."""
-    areas = [row[:3] for row in _current_areas(con, "area_id, area_name, municipality_code, area_type")
-             if row[3] != "municipality"]
+    areas = [
+        row[:3]
+        for row in _current_areas(con, "area_id, area_name, municipality_code, area_type")
+        if row[3] != "municipality"
+    ]
     return build_gazetteer(areas, [(place.name, place.area_id) for place in PLACES])
 
 
@@ -88,7 +99,9 @@ def build_source(name: str, con: duckdb.DuckDBPyConnection, settings: PlatformSe
         "guard_visits": GuardVisitsSource,
         "interventions": lambda: InterventionsSource(
             known_area_ids=frozenset(current_area_index(con).area_ids),
-            known_place_ids=frozenset(place.place_id for place in PLACES), existing=latest_interventions(con)),
+            known_place_ids=frozenset(place.place_id for place in PLACES),
+            existing=latest_interventions(con),
+        ),
     }
     if name not in builders:
         raise ValueError(f"no loader for source {name!r}")

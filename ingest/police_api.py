@@ -73,9 +73,15 @@ class RateLimiter:
     processes: call times live in a JSON file, read and written under an exclusive file lock. A process that has
     to wait sleeps while holding the lock, so the others queue behind it instead of racing."""
 
-    def __init__(self, state_path: Path, *, clock: Callable[[], float] = time.time,
-                 sleep: Callable[[float], None] = time.sleep, min_interval: float = MIN_INTERVAL_SECONDS,
-                 max_per_hour: int = MAX_CALLS_PER_HOUR) -> None:
+    def __init__(
+        self,
+        state_path: Path,
+        *,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        min_interval: float = MIN_INTERVAL_SECONDS,
+        max_per_hour: int = MAX_CALLS_PER_HOUR,
+    ) -> None:
         self.state_path = Path(state_path)
         self.clock, self.sleep = clock, sleep
         self.min_interval, self.max_per_hour = min_interval, max_per_hour
@@ -131,10 +137,21 @@ class FetchResult:
 class PoliceEventsClient:
     """Fetches ``/api/events`` into the police events landing folder."""
 
-    def __init__(self, landing_dir: Path, *, user_agent: str, state_path: Path, base_url: str = BASE_URL,
-                 transport: httpx.BaseTransport | None = None, clock: Callable[[], float] = time.time,
-                 sleep: Callable[[float], None] = time.sleep, timeout: float = 30.0, max_attempts: int = 5,
-                 backoff_seconds: float = 10.0, max_backoff_seconds: float = 900.0) -> None:
+    def __init__(
+        self,
+        landing_dir: Path,
+        *,
+        user_agent: str,
+        state_path: Path,
+        base_url: str = BASE_URL,
+        transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        timeout: float = 30.0,
+        max_attempts: int = 5,
+        backoff_seconds: float = 10.0,
+        max_backoff_seconds: float = 900.0,
+    ) -> None:
         if not user_agent.strip():
             raise ValueError("the police API requires an identifying User-Agent")
         self.landing_dir = Path(landing_dir)
@@ -142,8 +159,12 @@ class PoliceEventsClient:
         self.limiter = RateLimiter(state_path, clock=clock, sleep=sleep)
         self.max_attempts = max_attempts
         self._backoff = wait_exponential(multiplier=backoff_seconds, min=backoff_seconds, max=max_backoff_seconds)
-        self._http = httpx.Client(base_url=base_url, transport=transport, timeout=timeout,
-                                  headers={"User-Agent": user_agent, "Accept": "application/json"})
+        self._http = httpx.Client(
+            base_url=base_url,
+            transport=transport,
+            timeout=timeout,
+            headers={"User-Agent": user_agent, "Accept": "application/json"},
+        )
 
     def close(self) -> None:
         self._http.close()
@@ -155,8 +176,9 @@ class PoliceEventsClient:
         self.close()
 
     @staticmethod
-    def params(*, datetime_filter: str | None = None, location_names: tuple[str, ...] = (),
-               types: tuple[str, ...] = ()) -> dict[str, str]:
+    def params(
+        *, datetime_filter: str | None = None, location_names: tuple[str, ...] = (), types: tuple[str, ...] = ()
+    ) -> dict[str, str]:
         """The API's filters: ``DateTime`` (2026, 2026-11, 2026-11-24 or 2026-11-24 13), ``locationname`` and
         ``type`` (several values joined with ';')."""
         params = {}
@@ -184,30 +206,39 @@ class PoliceEventsClient:
             if response.status_code == 429 or response.status_code >= 500:
                 raise RetryableResponse(response)
             if response.status_code != 200:
-                raise PoliceApiError(f"HTTP {response.status_code} from {response.request.url}: "
-                                     f"{response.text[:200]!r}")
+                raise PoliceApiError(
+                    f"HTTP {response.status_code} from {response.request.url}: {response.text[:200]!r}"
+                )
             return response
 
-        retrying = Retrying(stop=stop_after_attempt(self.max_attempts), wait=self._wait,
-                            retry=retry_if_exception(_retryable), sleep=self.sleep, reraise=True)
+        retrying = Retrying(
+            stop=stop_after_attempt(self.max_attempts),
+            wait=self._wait,
+            retry=retry_if_exception(_retryable),
+            sleep=self.sleep,
+            reraise=True,
+        )
         try:
             response = retrying(attempt)
         except (RetryableResponse, httpx.TimeoutException, httpx.TransportError) as exc:
             raise PoliceApiError(f"gave up after {attempts} attempts: {exc}") from exc
         return response, attempts
 
-    def fetch(self, *, datetime_filter: str | None = None, location_names: tuple[str, ...] = (),
-              types: tuple[str, ...] = ()) -> FetchResult:
+    def fetch(
+        self, *, datetime_filter: str | None = None, location_names: tuple[str, ...] = (), types: tuple[str, ...] = ()
+    ) -> FetchResult:
         """One call (plus retries); the response is written byte-exact to the landing folder."""
-        response, attempts = self._get(self.params(datetime_filter=datetime_filter, location_names=location_names,
-                                                   types=types))
+        response, attempts = self._get(
+            self.params(datetime_filter=datetime_filter, location_names=location_names, types=types)
+        )
         try:
             events = json.loads(response.content)
         except ValueError as exc:
             raise PoliceApiError(f"the response is not JSON ({exc}); nothing was written") from exc
         if not isinstance(events, list):
-            raise PoliceApiError(f"expected a JSON array of events, got a JSON {type(events).__name__}; "
-                                 "nothing was written")
+            raise PoliceApiError(
+                f"expected a JSON array of events, got a JSON {type(events).__name__}; nothing was written"
+            )
         fetched_at = datetime.fromtimestamp(self.clock(), tz=UTC)
         self.landing_dir.mkdir(parents=True, exist_ok=True)
         path = self.landing_dir / landing_file_name(fetched_at)
@@ -222,16 +253,26 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = get_settings()
     parser = argparse.ArgumentParser(description="Fetch police open events into the landing folder.")
-    parser.add_argument("--locationname", default=settings.police_api_locations,
-                        help="';'-separated municipalities/counties (default: LAGESBILD_POLICE_API_LOCATIONS)")
+    parser.add_argument(
+        "--locationname",
+        default=settings.police_api_locations,
+        help="';'-separated municipalities/counties (default: LAGESBILD_POLICE_API_LOCATIONS)",
+    )
     parser.add_argument("--type", default="", help="';'-separated event types, e.g. 'Misshandel;Rån'")
-    parser.add_argument("--datetime", default=None, help="DateTime filter: 2026, 2026-11, 2026-11-24 or '2026-11-24 13'")
+    parser.add_argument(
+        "--datetime", default=None, help="DateTime filter: 2026, 2026-11, 2026-11-24 or '2026-11-24 13'"
+    )
     args = parser.parse_args(argv)
-    with PoliceEventsClient(settings.landing("police_events"), user_agent=settings.police_api_user_agent,
-                            state_path=settings.state_dir / "police_api_calls.json") as client:
-        result = client.fetch(datetime_filter=args.datetime,
-                              location_names=tuple(n for n in args.locationname.split(";") if n.strip()),
-                              types=tuple(t for t in args.type.split(";") if t.strip()))
+    with PoliceEventsClient(
+        settings.landing("police_events"),
+        user_agent=settings.police_api_user_agent,
+        state_path=settings.state_dir / "police_api_calls.json",
+    ) as client:
+        result = client.fetch(
+            datetime_filter=args.datetime,
+            location_names=tuple(n for n in args.locationname.split(";") if n.strip()),
+            types=tuple(t for t in args.type.split(";") if t.strip()),
+        )
     print(f"{result.events} events → {result.path} ({result.attempts} attempt(s))")
     return 0
 

@@ -54,8 +54,15 @@ def _filters(source: str | None, batch: str | None, alias: str = "q") -> tuple[s
     return (" and ".join(clauses) or "true"), params
 
 
-def quarantined_rows(con: duckdb.DuckDBPyConnection, *, source: str | None = None, batch: str | None = None,
-                     reason: str | None = None, row: int | None = None, limit: int | None = None) -> pd.DataFrame:
+def quarantined_rows(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    source: str | None = None,
+    batch: str | None = None,
+    reason: str | None = None,
+    row: int | None = None,
+    limit: int | None = None,
+) -> pd.DataFrame:
     """Rejected rows, oldest batch first, with ``resolved`` = a later batch of the source accepted the same id."""
     where, params = _filters(source, batch)
     if reason:
@@ -68,7 +75,8 @@ def quarantined_rows(con: duckdb.DuckDBPyConnection, *, source: str | None = Non
     resolved_parts = [
         f"select '{name}' as source, cast(t.{column} as varchar) as record_id, b.batch_seq "
         f"from {table} t join raw.batches b using (batch_id)"
-        for name, (table, column) in ACCEPTED_IDS.items() if table in tables
+        for name, (table, column) in ACCEPTED_IDS.items()
+        if table in tables
     ]
     resolved = " union all ".join(resolved_parts) or "select null as source, null as record_id, null as batch_seq"
     sql = f"""
@@ -85,8 +93,9 @@ def quarantined_rows(con: duckdb.DuckDBPyConnection, *, source: str | None = Non
     return con.execute(sql, params).df()
 
 
-def batch_summary(con: duckdb.DuckDBPyConnection, *, source: str | None = None,
-                  batch: str | None = None) -> pd.DataFrame:
+def batch_summary(
+    con: duckdb.DuckDBPyConnection, *, source: str | None = None, batch: str | None = None
+) -> pd.DataFrame:
     """One row per batch (file): status, rows read / accepted / quarantined / superseded, error, top reasons."""
     where, params = _filters(source, batch, alias="b")
     return con.execute(
@@ -116,8 +125,9 @@ def _table(title: str, frame: pd.DataFrame, columns: list[str]) -> Table:
 
 
 def main(argv: list[str] | None = None, console: Console | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ingest.quarantine", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m ingest.quarantine", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("command", choices=("summary", "list", "show"))
     parser.add_argument("--source", help="only this source (est_reports, police_events, ...)")
     parser.add_argument("--batch", help="only this batch (a batch id or its beginning)")
@@ -135,19 +145,35 @@ def main(argv: list[str] | None = None, console: Console | None = None) -> int:
     try:
         if args.command == "summary":
             frame = batch_summary(con, source=args.source, batch=args.batch)
-            console.print(_table("Batches (one per landing file)", frame,
-                                 ["source", "source_file", "status", "rows_read", "rows_accepted",
-                                  "rows_quarantined", "rows_superseded", "reasons"]))
+            console.print(
+                _table(
+                    "Batches (one per landing file)",
+                    frame,
+                    [
+                        "source",
+                        "source_file",
+                        "status",
+                        "rows_read",
+                        "rows_accepted",
+                        "rows_quarantined",
+                        "rows_superseded",
+                        "reasons",
+                    ],
+                )
+            )
             failed = frame[frame["status"] == "failed"]
             if len(failed):
                 console.print(_table("Files that could not be read", failed, ["source", "source_file", "error"]))
         elif args.command == "list":
-            frame = quarantined_rows(con, source=args.source, batch=args.batch, reason=args.reason,
-                                     limit=args.limit)
+            frame = quarantined_rows(con, source=args.source, batch=args.batch, reason=args.reason, limit=args.limit)
             frame["resolved"] = frame["resolved"].map({True: "yes", False: ""})
-            console.print(_table(f"Quarantined rows ({len(frame)} shown)", frame,
-                                 ["source_file", "source_row", "record_id", "reason_code", "resolved",
-                                  "batch_id"]))
+            console.print(
+                _table(
+                    f"Quarantined rows ({len(frame)} shown)",
+                    frame,
+                    ["source_file", "source_row", "record_id", "reason_code", "resolved", "batch_id"],
+                )
+            )
         else:
             frame = quarantined_rows(con, source=args.source, batch=args.batch, row=args.row, limit=args.limit)
             console.print("[bold red]RESTRICTED:[/bold red] raw content as it arrived; it can hold personal data.")

@@ -52,8 +52,9 @@ def reconcile(con: duckdb.DuckDBPyConnection, source: str, raw_table: str) -> Re
         if stored != accepted:
             mismatches.append(f"{file} ({batch_id}): ledger says {accepted} accepted, raw table holds {stored}")
         if in_quarantine != quarantined:
-            mismatches.append(f"{file} ({batch_id}): ledger says {quarantined} quarantined, quarantine holds "
-                              f"{in_quarantine}")
+            mismatches.append(
+                f"{file} ({batch_id}): ledger says {quarantined} quarantined, quarantine holds {in_quarantine}"
+            )
     return Reconciliation(
         source=source,
         batches=len(rows),

@@ -39,7 +39,9 @@ class PlatformSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LAGESBILD_", extra="ignore")
 
     data_dir: Path = Field(default=Path("data"), description="Root of every file the platform writes.")
-    warehouse_path: Path | None = Field(default=None, description="DuckDB warehouse; default <data_dir>/warehouse.duckdb")
+    warehouse_path: Path | None = Field(
+        default=None, description="DuckDB warehouse; default <data_dir>/warehouse.duckdb"
+    )
     serving_path: Path | None = Field(
         default=None, description="Published snapshot the API reads; default <data_dir>/serving/current.duckdb"
     )
@@ -48,7 +50,7 @@ class PlatformSettings(BaseSettings):
     police_api_user_agent: str = Field(
         default="Lagesbild/0.1 (open-source EST platform for Swedish municipalities; contact: lagesbild@example.org)",
         description="User-Agent the police events client identifies itself with (polisen.se requires one); set "
-                    "LAGESBILD_POLICE_API_USER_AGENT to name your municipality and a contact address.",
+        "LAGESBILD_POLICE_API_USER_AGENT to name your municipality and a contact address.",
     )
     police_api_locations: str = Field(
         default="Uppsala;Uppsala län;Enköping;Östhammar;Tierp;Älvkarleby;Knivsta;Heby;Håbo",

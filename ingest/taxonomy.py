@@ -16,8 +16,13 @@ CATEGORIES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "samling_personer": (
         "Otrygghetsskapande samling av personer",
         "Gathering of people causing insecurity",
-        ("samling av personer", "otrygghetsskapande samling av personer", "ordningsstörande samling",
-         "ungdomssamling", "gathering"),
+        (
+            "samling av personer",
+            "otrygghetsskapande samling av personer",
+            "ordningsstörande samling",
+            "ungdomssamling",
+            "gathering",
+        ),
     ),
     "ordningsstorning": (
         "Annat otrygghetsskapande eller ordningsstörande",
@@ -47,16 +52,24 @@ SUBCATEGORIES: dict[tuple[str, str], tuple[str, str, tuple[str, ...]]] = {
     ("ordningsstorning", "brak"): ("Bråk", "Fight", ("bråk", "slagsmål", "fight")),
     ("ordningsstorning", "hot_vald"): ("Hot/våld", "Threat/violence", ("hot/våld", "hot", "våld", "hot och våld")),
     ("ordningsstorning", "buskorning"): (
-        "Buskörning/olovlig trafik", "Reckless driving", ("buskörning", "olovlig trafik", "buskörning/olovlig trafik")
+        "Buskörning/olovlig trafik",
+        "Reckless driving",
+        ("buskörning", "olovlig trafik", "buskörning/olovlig trafik"),
     ),
     ("ordningsstorning", "olovligt_boende"): (
-        "Olovligt boende/sovplats", "Unauthorised sleeping", ("olovligt boende", "sovplats", "olovligt boende/sovplats")
+        "Olovligt boende/sovplats",
+        "Unauthorised sleeping",
+        ("olovligt boende", "sovplats", "olovligt boende/sovplats"),
     ),
     ("narkotika", "misstankt_handel"): ("Misstänkt handel", "Suspected dealing", ("misstänkt handel", "handel")),
     ("narkotika", "bruk"): ("Bruk", "Use", ("bruk", "användning")),
     ("narkotika", "fynd"): ("Fynd", "Find", ("fynd", "sprutfynd", "kanyl")),
     ("otrygg_plats", "belysning"): ("Belysning", "Lighting", ("belysning", "trasig belysning", "dålig belysning")),
-    ("otrygg_plats", "insyn_vegetation"): ("Insyn/vegetation", "Sightlines/vegetation", ("insyn", "vegetation", "insyn/vegetation")),
+    ("otrygg_plats", "insyn_vegetation"): (
+        "Insyn/vegetation",
+        "Sightlines/vegetation",
+        ("insyn", "vegetation", "insyn/vegetation"),
+    ),
     ("otrygg_plats", "odslig"): ("Ödslig", "Deserted", ("ödslig", "öde")),
     ("otrygg_plats", "skadad_miljo"): ("Skadad miljö", "Damaged environment", ("skadad miljö",)),
     ("brott_ovrigt", "inbrott"): ("Inbrott", "Burglary", ("inbrott", "burglary")),
@@ -100,7 +113,19 @@ def subcategory_code(category: str, label: str | None) -> str | None:
 
 PEOPLE_BANDS = ("1-4", "5-9", "10-19", "20+")
 SETTINGS = (
-    "utomhus", "trapphus", "källare", "garage", "skolgård", "centrum", "köpcentrum", "torg", "park", "gata",
-    "kollektivtrafik", "idrottsplats", "industri", "annat",
+    "utomhus",
+    "trapphus",
+    "källare",
+    "garage",
+    "skolgård",
+    "centrum",
+    "köpcentrum",
+    "torg",
+    "park",
+    "gata",
+    "kollektivtrafik",
+    "idrottsplats",
+    "industri",
+    "annat",
 )
 REPORTER_ROLES = ("vaktare", "faltassistent", "hemtjanst", "lokalvard", "bostadsbolag", "fritidsledare", "annan")

@@ -1,7 +1,7 @@
 """Named jobs. Run them from the UI, or from the CLI:
 
-    dagster job execute -m orchestration.definitions -a defs -j weekly_refresh --tags '{"dagster/partition": "2026-11-16"}'
-    dagster asset materialize -m orchestration.definitions -a defs --select 'group:sources' --partition 2026-11-16
+dagster job execute -m orchestration.definitions -a defs -j weekly_refresh --tags '{"dagster/partition": "2026-11-16"}'
+dagster asset materialize -m orchestration.definitions -a defs --select 'group:sources' --partition 2026-11-16
 """
 
 import dagster as dg

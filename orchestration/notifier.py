@@ -45,8 +45,7 @@ class Notifier(dg.ConfigurableResource):
 
     def notify(self, kind: str, subject: str, details: dict) -> list[str]:
         """Send an alert on every configured channel; returns the channels that delivered."""
-        record = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "kind": kind, "subject": subject,
-                  **details}
+        record = {"at": datetime.now(UTC).isoformat(timespec="seconds"), "kind": kind, "subject": subject, **details}
         delivered = []
         problems = []
         if self.webhook_url:

@@ -33,8 +33,11 @@ def weekly_sources() -> list[str]:
     from orchestration.definitions import defs
 
     graph = defs.resolve_asset_graph()
-    return [s for s in SOURCES if graph.has(dg.AssetKey(["raw", s]))
-            and graph.get(dg.AssetKey(["raw", s])).partitions_def is not None]
+    return [
+        s
+        for s in SOURCES
+        if graph.has(dg.AssetKey(["raw", s])) and graph.get(dg.AssetKey(["raw", s])).partitions_def is not None
+    ]
 
 
 def landing_weeks() -> list[date]:
@@ -73,8 +76,18 @@ def main(argv: list[str] | None = None) -> int:
     first = max((args.first_week or weeks[0]).isoformat(), valid[0])
     last = min((args.last_week or weeks[-1]).isoformat(), valid[-1])
     print(f"weekly refresh for weeks {first} … {last}", flush=True)
-    ok = run([dagster, "asset", "materialize", *MODULE, "--select", ",".join(job_asset_keys("weekly_refresh")),
-              "--partition-range", f"{first}...{last}"])
+    ok = run(
+        [
+            dagster,
+            "asset",
+            "materialize",
+            *MODULE,
+            "--select",
+            ",".join(job_asset_keys("weekly_refresh")),
+            "--partition-range",
+            f"{first}...{last}",
+        ]
+    )
     if not ok:
         print("the weekly refresh failed; the previous serving snapshot is still being served", file=sys.stderr)
         return 1
@@ -83,8 +96,18 @@ def main(argv: list[str] | None = None) -> int:
     tertial_keys = job_asset_keys("tertial_refresh")
     if tertials and len(tertial_keys) > 1:
         print(f"tertial analysis for {tertials[0]} … {tertials[-1]}", flush=True)
-        ok = run([dagster, "asset", "materialize", *MODULE, "--select", ",".join(tertial_keys),
-                  "--partition-range", f"{tertials[0]}...{tertials[-1]}"])
+        ok = run(
+            [
+                dagster,
+                "asset",
+                "materialize",
+                *MODULE,
+                "--select",
+                ",".join(tertial_keys),
+                "--partition-range",
+                f"{tertials[0]}...{tertials[-1]}",
+            ]
+        )
         if not ok:
             print("the tertial refresh failed; the previous serving snapshot is still being served", file=sys.stderr)
             return 1

@@ -27,8 +27,11 @@ TERTIAL_CRON = "0 6 * 1,5,9 1"
 def weekly_refresh_schedule(context: dg.ScheduleEvaluationContext):
     run_date = context.scheduled_execution_time.astimezone(STOCKHOLM).date()
     week = monday(run_date) - timedelta(weeks=1)
-    return dg.RunRequest(run_key=f"weekly-{week.isoformat()}", partition_key=week.isoformat(),
-                         tags={"lagesbild/trigger": "weekly schedule"})
+    return dg.RunRequest(
+        run_key=f"weekly-{week.isoformat()}",
+        partition_key=week.isoformat(),
+        tags={"lagesbild/trigger": "weekly schedule"},
+    )
 
 
 def tertial_just_ended(run_date: date) -> str:

@@ -47,9 +47,14 @@ def loaded_contents(settings: PlatformSettings) -> set[tuple[str, str]] | None:
     return {(source, sha256) for source, sha256 in rows}
 
 
-def plan_landing_runs(settings: PlatformSettings, seen: dict[str, str], weekly_sources: set[str],
-                      valid_weeks: set[str], fallback_week: str, loaded: set[tuple[str, str]] = frozenset(),
-                      ) -> tuple[dict[tuple[str, str], list[str]], dict]:
+def plan_landing_runs(
+    settings: PlatformSettings,
+    seen: dict[str, str],
+    weekly_sources: set[str],
+    valid_weeks: set[str],
+    fallback_week: str,
+    loaded: set[tuple[str, str]] = frozenset(),
+) -> tuple[dict[tuple[str, str], list[str]], dict]:
     """Group unseen files by (source, week), leaving out files whose content is already loaded. Returns the groups
     and the updated cursor state."""
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -89,7 +94,8 @@ def landing_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseReso
     seen = json.loads(context.cursor) if context.cursor else {}
     graph = context.repository_def.asset_graph
     weekly_sources = {
-        source for source in SOURCES
+        source
+        for source in SOURCES
         if graph.has(dg.AssetKey(["raw", source]))
         and graph.get(dg.AssetKey(["raw", source])).partitions_def is not None
     }
@@ -98,8 +104,9 @@ def landing_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseReso
     if loaded is None:
         yield dg.SkipReason("a run holds the warehouse; looking again at the next tick")
         return
-    groups, state = plan_landing_runs(settings, seen, weekly_sources, valid_weeks,
-                                      fallback_week=last_complete_week().isoformat(), loaded=loaded)
+    groups, state = plan_landing_runs(
+        settings, seen, weekly_sources, valid_weeks, fallback_week=last_complete_week().isoformat(), loaded=loaded
+    )
     job_keys = weekly_refresh.selection.resolve(graph) if hasattr(weekly_refresh, "selection") else None
     for (source, week), files in sorted(groups.items()):
         key = dg.AssetKey(["raw", source])
@@ -111,7 +118,10 @@ def landing_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseReso
             run_key=f"landing:{source}:{week}:{'|'.join(sorted(files))}",
             partition_key=week,
             asset_selection=sorted(affected, key=lambda k: k.to_user_string()),
-            tags={"lagesbild/trigger": "landing sensor", "lagesbild/files": ", ".join(f.split("@")[0] for f in files)[:1000]},
+            tags={
+                "lagesbild/trigger": "landing sensor",
+                "lagesbild/files": ", ".join(f.split("@")[0] for f in files)[:1000],
+            },
         )
     context.update_cursor(json.dumps(state, sort_keys=True))
 
@@ -123,12 +133,16 @@ def landing_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseReso
 )
 def notify_run_failure(context: dg.RunFailureSensorContext, notifier: Notifier):
     run = context.dagster_run
-    notifier.notify("run_failure", f"run of {run.job_name} failed", {
-        "run_id": run.run_id,
-        "job": run.job_name,
-        "partition": run.tags.get("dagster/partition"),
-        "error": context.failure_event.message if context.failure_event else None,
-    })
+    notifier.notify(
+        "run_failure",
+        f"run of {run.job_name} failed",
+        {
+            "run_id": run.run_id,
+            "job": run.job_name,
+            "partition": run.tags.get("dagster/partition"),
+            "error": context.failure_event.message if context.failure_event else None,
+        },
+    )
 
 
 @dg.sensor(
@@ -140,23 +154,26 @@ def notify_check_failures(context: dg.SensorEvaluationContext, notifier: Notifie
     after = int(context.cursor) if context.cursor else None
     latest = after
     result = context.instance.get_event_records(
-        dg.EventRecordsFilter(event_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION,
-                              after_cursor=after),
-        ascending=True, limit=500,
+        dg.EventRecordsFilter(event_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, after_cursor=after),
+        ascending=True,
+        limit=500,
     )
     for record in result:
         latest = record.storage_id
         evaluation = record.event_log_entry.dagster_event.event_specific_data
         if evaluation.passed:
             continue
-        notifier.notify("check_failure", f"check {evaluation.check_name} failed on "
-                        f"{evaluation.asset_key.to_user_string()}", {
-                            "run_id": record.event_log_entry.run_id,
-                            "asset": evaluation.asset_key.to_user_string(),
-                            "check": evaluation.check_name,
-                            "severity": evaluation.severity.value,
-                            "description": evaluation.description,
-                        })
+        notifier.notify(
+            "check_failure",
+            f"check {evaluation.check_name} failed on {evaluation.asset_key.to_user_string()}",
+            {
+                "run_id": record.event_log_entry.run_id,
+                "asset": evaluation.asset_key.to_user_string(),
+                "check": evaluation.check_name,
+                "severity": evaluation.severity.value,
+                "description": evaluation.description,
+            },
+        )
     if latest is not None:
         context.update_cursor(str(latest))
 

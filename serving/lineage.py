@@ -26,8 +26,16 @@ AUDIT_LOG_QUERY = """
     from warehouse.raw.audit_log
 """
 
-MODEL_GRAPH_COLUMNS = ["unique_id", "name", "resource_type", "schema", "file_path", "checksum", "description",
-                       "depends_on"]
+MODEL_GRAPH_COLUMNS = [
+    "unique_id",
+    "name",
+    "resource_type",
+    "schema",
+    "file_path",
+    "checksum",
+    "description",
+    "depends_on",
+]
 
 
 def dbt_model_graph(manifest_path: Path) -> pd.DataFrame:
@@ -39,16 +47,18 @@ def dbt_model_graph(manifest_path: Path) -> pd.DataFrame:
     for node in [*manifest["nodes"].values(), *manifest["sources"].values()]:
         if node["resource_type"] not in ("model", "seed", "source"):
             continue
-        rows.append({
-            "unique_id": node["unique_id"],
-            "name": node["name"] if node["resource_type"] != "source" else f"{node['source_name']}.{node['name']}",
-            "resource_type": node["resource_type"],
-            "schema": node.get("schema"),
-            "file_path": node.get("original_file_path"),
-            "checksum": (node.get("checksum") or {}).get("checksum"),
-            "description": node.get("description") or "",
-            "depends_on": json.dumps(sorted((node.get("depends_on") or {}).get("nodes", []))),
-        })
+        rows.append(
+            {
+                "unique_id": node["unique_id"],
+                "name": node["name"] if node["resource_type"] != "source" else f"{node['source_name']}.{node['name']}",
+                "resource_type": node["resource_type"],
+                "schema": node.get("schema"),
+                "file_path": node.get("original_file_path"),
+                "checksum": (node.get("checksum") or {}).get("checksum"),
+                "description": node.get("description") or "",
+                "depends_on": json.dumps(sorted((node.get("depends_on") or {}).get("nodes", []))),
+            }
+        )
     return pd.DataFrame(rows, columns=MODEL_GRAPH_COLUMNS).sort_values("unique_id").reset_index(drop=True)
 
 

@@ -13,8 +13,14 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 # ../shared next to the checkout; a git worktree (../wt/<branch>) finds it one level further up.
-SHARED_REAL = next((p / "shared" / "data" / "real" for p in (REPO.parent, REPO.parent.parent)
-                    if (p / "shared" / "data" / "real").exists()), REPO.parent / "shared" / "data" / "real")
+SHARED_REAL = next(
+    (
+        p / "shared" / "data" / "real"
+        for p in (REPO.parent, REPO.parent.parent)
+        if (p / "shared" / "data" / "real").exists()
+    ),
+    REPO.parent / "shared" / "data" / "real",
+)
 
 # Tests build their own data folders; never let the developer's (or the Makefile's) point at the real ones.
 for _name in [n for n in os.environ if n.startswith("LAGESBILD_")]:
@@ -31,8 +37,12 @@ def _prepare_dbt_manifest() -> None:
     if manifest.exists() and all(p.stat().st_mtime <= manifest.stat().st_mtime for p in sources):
         return
     dbt = Path(sys.executable).parent / "dbt"
-    subprocess.run([str(dbt), "parse", "--quiet", "--profiles-dir", "."], cwd=project, check=True,
-                   env={**os.environ, "DBT_DUCKDB_PATH": str(project / "target" / "parse.duckdb")})
+    subprocess.run(
+        [str(dbt), "parse", "--quiet", "--profiles-dir", "."],
+        cwd=project,
+        check=True,
+        env={**os.environ, "DBT_DUCKDB_PATH": str(project / "target" / "parse.duckdb")},
+    )
 
 
 def pytest_configure(config):

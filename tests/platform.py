@@ -32,16 +32,20 @@ def resources_for(data_dir: Path) -> dict:
     from orchestration.notifier import Notifier
     from orchestration.resources import WarehouseResource, default_resources
 
-    return {**default_resources(), "warehouse": WarehouseResource(data_dir=str(data_dir)),
-            "notifier": Notifier(log_path=str(data_dir / "logs" / "alerts.log"))}
+    return {
+        **default_resources(),
+        "warehouse": WarehouseResource(data_dir=str(data_dir)),
+        "notifier": Notifier(log_path=str(data_dir / "logs" / "alerts.log")),
+    }
 
 
 def range_tags(first: str, last: str) -> dict[str, str]:
     return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
 
 
-def materialize_weeks(data_dir: Path, first_week: date, last_week: date, *, instance=None,
-                      raise_on_error: bool = True) -> dg.ExecuteInProcessResult:
+def materialize_weeks(
+    data_dir: Path, first_week: date, last_week: date, *, instance=None, raise_on_error: bool = True
+) -> dg.ExecuteInProcessResult:
     """The weekly refresh of one week (a partition key, as the schedule and sensor run it), or of a range of
     weeks as one single-run backfill (as `make refresh` runs it)."""
     single = first_week == last_week

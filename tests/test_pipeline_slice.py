@@ -26,10 +26,19 @@ def slice_run(tmp_path_factory):
 def test_every_asset_materialised_and_every_check_passed(slice_run):
     result, _, _ = slice_run
     assert result.success
-    keys = {m.asset_key.to_user_string() for m in result.get_asset_materialization_events() and [
-        e.event_specific_data.materialization for e in result.get_asset_materialization_events()]}
-    assert {"raw/areas", "raw/population", "raw/est_reports", "staging/stg_est__reports",
-            "marts/fct_area_week", "serving/snapshot"} <= keys
+    keys = {
+        m.asset_key.to_user_string()
+        for m in result.get_asset_materialization_events()
+        and [e.event_specific_data.materialization for e in result.get_asset_materialization_events()]
+    }
+    assert {
+        "raw/areas",
+        "raw/population",
+        "raw/est_reports",
+        "staging/stg_est__reports",
+        "marts/fct_area_week",
+        "serving/snapshot",
+    } <= keys
     evaluations = result.get_asset_check_evaluations()
     assert len(evaluations) >= 20, "dbt tests and ingest checks ran as asset checks"
     failed = [e.check_name for e in evaluations if not e.passed]
@@ -42,7 +51,8 @@ def test_row_counts_reconcile_with_the_generated_files(slice_run):
     try:
         read, accepted, quarantined = con.execute(
             "select sum(rows_read), sum(rows_accepted), sum(rows_quarantined) from raw.batches "
-            "where source = 'est_reports'").fetchall()[0]
+            "where source = 'est_reports'"
+        ).fetchall()[0]
         assert read == summary.est_reports == accepted + quarantined
         assert quarantined == len(summary.planted_faults) > 0
         stored = con.execute("select count(*) from raw.est_reports").fetchall()[0][0]
@@ -66,8 +76,12 @@ def test_dbt_materialisations_carry_the_row_count_of_their_table(slice_run):
             recorded[tuple(materialization.asset_key.path[-2:])] = materialization.metadata["dagster/row_count"].value
     con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
     try:
-        for schema, table in (("marts", "fct_area_week"), ("intermediate", "int_incidents"),
-                              ("reference", "harm_weights"), ("marts", "lineage_incidents")):
+        for schema, table in (
+            ("marts", "fct_area_week"),
+            ("intermediate", "int_incidents"),
+            ("reference", "harm_weights"),
+            ("marts", "lineage_incidents"),
+        ):
             assert recorded[(schema, table)] == con.execute(f"select count(*) from {schema}.{table}").fetchall()[0][0]
     finally:
         con.close()
@@ -91,8 +105,9 @@ def test_api_serves_the_published_mart(slice_run, monkeypatch):
     assert weeks[0] == "2026-W10" and len(weeks) == SMALL_DEMO_WEEKS
     body = client.get("/api/v1/weekly-areas", params={"week": "2026-W10"}, headers=analyst).json()
     con = duckdb.connect(str(data_dir / "serving" / "current.duckdb"), read_only=True)
-    expected = dict(con.execute(
-        "select area_id, n_est_reports from fct_area_week where week_start = date '2026-03-02'").fetchall())
+    expected = dict(
+        con.execute("select area_id, n_est_reports from fct_area_week where week_start = date '2026-03-02'").fetchall()
+    )
     con.close()
     assert {a["area_id"]: a["n_est_reports"] for a in body["areas"]} == expected
     assert sum(expected.values()) > 100

@@ -41,8 +41,10 @@ def check_plan(plan: Plan) -> list[str]:
             violations.append(f"{place_id}: {len(times)} visits, at most {params.max_visits_per_place} allowed")
         for a, b in zip(times, times[1:], strict=False):
             if b - a < params.min_revisit_gap_min:
-                violations.append(f"{place_id}: visits at {a} and {b} are {b - a} min apart, "
-                                  f"the minimum revisit gap is {params.min_revisit_gap_min}")
+                violations.append(
+                    f"{place_id}: visits at {a} and {b} are {b - a} min apart, "
+                    f"the minimum revisit gap is {params.min_revisit_gap_min}"
+                )
         if place_id in problem.excluded:
             violations.append(f"{place_id}: excluded but visited")
     for place_id in sorted(problem.pinned - set(arrivals)):
@@ -57,17 +59,22 @@ def check_route(problem: Problem, unit: Unit, route: Route) -> list[str]:
     violations = []
     for visit in route.visits:
         if visit.arrive < shift_start or visit.depart > shift_end:
-            violations.append(f"{name}: visit to {visit.place_id} {visit.arrive}-{visit.depart} outside the shift "
-                              f"{shift_start}-{shift_end}")
+            violations.append(
+                f"{name}: visit to {visit.place_id} {visit.arrive}-{visit.depart} outside the shift "
+                f"{shift_start}-{shift_end}"
+            )
         if visit.depart - visit.arrive < dwell:
-            violations.append(f"{name}: visit to {visit.place_id} lasts {visit.depart - visit.arrive} min, "
-                              f"dwell is {dwell}")
+            violations.append(
+                f"{name}: visit to {visit.place_id} lasts {visit.depart - visit.arrive} min, dwell is {dwell}"
+            )
 
     # Leg k runs from the previous stop's departure (shift start at the start point) to the next arrival (shift
     # end at the end point: the unit must be back by then).
     if (route.start_point_id, route.end_point_id) != (unit.start.point_id, unit.end.point_id):
-        violations.append(f"{name}: runs {route.start_point_id} → {route.end_point_id}, the unit starts at "
-                          f"{unit.start.point_id} and ends at {unit.end.point_id}")
+        violations.append(
+            f"{name}: runs {route.start_point_id} → {route.end_point_id}, the unit starts at "
+            f"{unit.start.point_id} and ends at {unit.end.point_id}"
+        )
     legs = route_legs(problem, route)
     departs = [shift_start, *(v.depart for v in route.visits)]
     arrives = [*(v.arrive for v in route.visits), shift_end]
@@ -94,6 +101,8 @@ def check_route(problem: Problem, unit: Unit, route: Route) -> list[str]:
         needed = leg + (rule.minutes if k == break_leg and rule is not None else 0)
         if arrives[k] - departs[k] < needed:
             where = "the end point" if k == len(legs) - 1 else route.visits[k].place_id
-            violations.append(f"{name}: {arrives[k] - departs[k]} min to reach {where}, needs {needed} "
-                              f"(travel {leg}{' + break' if k == break_leg else ''})")
+            violations.append(
+                f"{name}: {arrives[k] - departs[k]} min to reach {where}, needs {needed} "
+                f"(travel {leg}{' + break' if k == break_leg else ''})"
+            )
     return violations

@@ -42,35 +42,48 @@ def demo_incidents(config: generator.DemoConfig) -> pd.DataFrame:
     frames = []
     for week_start in generator.iter_weeks(config):
         est, _ = generator.est_reports_week(config, world, week_start)
-        frames.append(pd.DataFrame({
-            "incident_id": est["Rapport-ID"].astype(str),
-            "source": "est_report",
-            "occurred_at": est["Händelsetid"],
-            "lat": pd.to_numeric(est["Latitud"], errors="coerce"),
-            "lon": pd.to_numeric(est["Longitud"], errors="coerce"),
-            "weight": est["Kategori"].map(label_to_code).map(severity),
-            "reporter_role": est["Roll"],
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "incident_id": est["Rapport-ID"].astype(str),
+                    "source": "est_report",
+                    "occurred_at": est["Händelsetid"],
+                    "lat": pd.to_numeric(est["Latitud"], errors="coerce"),
+                    "lon": pd.to_numeric(est["Longitud"], errors="coerce"),
+                    "weight": est["Kategori"].map(label_to_code).map(severity),
+                    "reporter_role": est["Roll"],
+                }
+            )
+        )
         police = generator.police_crimes_week(config, world, week_start)
         if len(police):
             lat, lon = geo.sweref_to_wgs84(police["X (SWEREF 99 TM)"], police["Y (SWEREF 99 TM)"])
-            frames.append(pd.DataFrame({
-                "incident_id": police["Anmälan-ID"].astype(str),
-                "source": "police_crime",
-                "occurred_at": police["Brott från"],
-                "lat": lat,
-                "lon": lon,
-                "weight": POLICE_CRIME_WEIGHT,
-                "reporter_role": None,
-            }))
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "incident_id": police["Anmälan-ID"].astype(str),
+                        "source": "police_crime",
+                        "occurred_at": police["Brott från"],
+                        "lat": lat,
+                        "lon": lon,
+                        "weight": POLICE_CRIME_WEIGHT,
+                        "reporter_role": None,
+                    }
+                )
+            )
     frame = pd.concat(frames, ignore_index=True)
     # UTC as ingest stores it, then back to local wall-clock time as staging's to_local() gives it.
     utc = pd.to_datetime(pd.Series([parse_timestamp(v) for v in frame.pop("occurred_at")], dtype="object"))
     frame["occurred_at_local"] = utc.dt.tz_localize("UTC").dt.tz_convert("Europe/Stockholm").dt.tz_localize(None)
     frame["area_id"] = demo_area_index().assign(frame["lat"].to_numpy(), frame["lon"].to_numpy())
-    valid = (frame["incident_id"].str.len() > 0) & frame["weight"].notna() & frame["area_id"].notna() \
-        & frame["occurred_at_local"].notna() & (frame["occurred_at_local"].dt.year > 2000) \
+    valid = (
+        (frame["incident_id"].str.len() > 0)
+        & frame["weight"].notna()
+        & frame["area_id"].notna()
+        & frame["occurred_at_local"].notna()
+        & (frame["occurred_at_local"].dt.year > 2000)
         & (frame["occurred_at_local"] < pd.Timestamp(config.end_week) + pd.Timedelta(days=7))
+    )
     frame = frame[valid].drop_duplicates(["source", "incident_id"]).reset_index(drop=True)
     frame["h3_cell"] = geo.h3_cells(frame["lat"].to_numpy(), frame["lon"].to_numpy())
     return frame
@@ -83,5 +96,3 @@ def demo_config(end_week: date, weeks: int, scale: float = 1.0, seed: int = 2026
 def demo_depot() -> tuple[float, float]:
     """The demo's guard base: by the travel centre in central Uppsala (an assumption, not a real address)."""
     return 59.8594, 17.6455
-
-

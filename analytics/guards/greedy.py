@@ -48,14 +48,17 @@ def empty_timings(inst: Instance) -> list[Timing]:
     for unit_index, unit in enumerate(inst.problem.units):
         timing = time_route(inst, unit_index, [])
         if timing is None:
-            raise PlanningError(f"unit {unit.unit_id} cannot leave its start and be back within the shift "
-                                f"(with its break); check the shift, the break and the start/end places")
+            raise PlanningError(
+                f"unit {unit.unit_id} cannot leave its start and be back within the shift "
+                f"(with its break); check the shift, the break and the start/end places"
+            )
         timings.append(timing)
     return timings
 
 
-def try_insert(inst: Instance, route: Sequence[Stop], unit: int, position: int, stop: Stop,
-               elsewhere: dict[str, list[int]]) -> tuple[list[Stop], Timing] | None:
+def try_insert(
+    inst: Instance, route: Sequence[Stop], unit: int, position: int, stop: Stop, elsewhere: dict[str, list[int]]
+) -> tuple[list[Stop], Timing] | None:
     """The route with ``stop`` inserted at ``position`` and its timing, or None if a constraint breaks."""
     candidate = [*route[:position], stop, *route[position:]]
     timing = time_route(inst, unit, candidate)
@@ -64,8 +67,9 @@ def try_insert(inst: Instance, route: Sequence[Stop], unit: int, position: int, 
     return candidate, timing
 
 
-def best_insertion(inst: Instance, routes: list[list[Stop]], timings: list[Timing], nodes: Sequence[int],
-                   prizes: np.ndarray) -> tuple[float, int, list[Stop], Timing, int] | None:
+def best_insertion(
+    inst: Instance, routes: list[list[Stop]], timings: list[Timing], nodes: Sequence[int], prizes: np.ndarray
+) -> tuple[float, int, list[Stop], Timing, int] | None:
     """(score, unit, new route, its timing, node) of the best feasible insertion among ``nodes``."""
     dwell = inst.problem.params.dwell_min
     travel = inst.travel
@@ -119,8 +123,10 @@ def greedy_routes(inst: Instance, prizes: np.ndarray | None = None) -> list[list
         # Pinned visits go in before anything else, ranked by prize alone, so a poor pinned place still fits.
         choice = best_insertion(inst, routes, timings, inst.nodes_by_place.get(place_id, []), prizes + 1.0)
         if choice is None:
-            raise PlanningError(f"pinned place {place_id} ({problem.place(place_id).name}) cannot be fitted into "
-                                f"the shift together with the other pinned places and the break")
+            raise PlanningError(
+                f"pinned place {place_id} ({problem.place(place_id).name}) cannot be fitted into "
+                f"the shift together with the other pinned places and the break"
+            )
         insert(choice)
     while True:
         open_nodes = [n for n in range(len(inst.nodes)) if n not in used and prizes[n] > 0]
@@ -142,15 +148,16 @@ def naive_topk_routes(inst: Instance) -> list[list[Stop]]:
     latest = problem.shift_end - params.dwell_min
     last_arrival: dict[str, int] = {}
     for unit in range(len(routes)):
-        mine = order[unit:: len(routes)]
+        mine = order[unit :: len(routes)]
         added = True
         while added:
             added = False
             for place_id in mine:
                 lo = last_arrival.get(place_id, problem.shift_start - params.min_revisit_gap_min)
                 stop = Stop(place_id, inst.place_point[place_id], lo + params.min_revisit_gap_min, latest, 0.0)
-                inserted = try_insert(inst, routes[unit], unit, len(routes[unit]), stop,
-                                      arrivals_elsewhere(routes, timings, unit))
+                inserted = try_insert(
+                    inst, routes[unit], unit, len(routes[unit]), stop, arrivals_elsewhere(routes, timings, unit)
+                )
                 if inserted is not None:
                     routes[unit], timings[unit] = inserted
                     last_arrival[place_id] = timings[unit].arrivals[-1]

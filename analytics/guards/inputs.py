@@ -34,11 +34,20 @@ def places_for_day(places: pd.DataFrame, risk: pd.DataFrame, day: date) -> tuple
         hourly = profiles.get(row.place_id)
         if hourly is None:
             continue
-        result.append(Place(
-            place_id=row.place_id, name=row.place_name, lat=float(row.lat), lon=float(row.lon),
-            hourly_risk=hourly, area_id=row.area_id, last_week_harm=float(row.last_week_harm),
-            recent_increase=bool(row.ewma_recent > RECENT_INCREASE_RATIO * row.mean_long_run and row.ewma_recent > 1),
-        ))
+        result.append(
+            Place(
+                place_id=row.place_id,
+                name=row.place_name,
+                lat=float(row.lat),
+                lon=float(row.lon),
+                hourly_risk=hourly,
+                area_id=row.area_id,
+                last_week_harm=float(row.last_week_harm),
+                recent_increase=bool(
+                    row.ewma_recent > RECENT_INCREASE_RATIO * row.mean_long_run and row.ewma_recent > 1
+                ),
+            )
+        )
     return tuple(result)
 
 
@@ -63,10 +72,19 @@ def hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def problem_for_day(places: pd.DataFrame, risk: pd.DataFrame, day: date, units: tuple[Unit, ...], *,
-                    shift: tuple[int, int] = DEFAULT_SHIFT, pinned: frozenset[str] = frozenset(),
-                    excluded: frozenset[str] = frozenset(), candidate_places: frozenset[str] | None = None,
-                    params: PlanParams | None = None, travel: object | None = None) -> Problem:
+def problem_for_day(
+    places: pd.DataFrame,
+    risk: pd.DataFrame,
+    day: date,
+    units: tuple[Unit, ...],
+    *,
+    shift: tuple[int, int] = DEFAULT_SHIFT,
+    pinned: frozenset[str] = frozenset(),
+    excluded: frozenset[str] = frozenset(),
+    candidate_places: frozenset[str] | None = None,
+    params: PlanParams | None = None,
+    travel: object | None = None,
+) -> Problem:
     """One day's problem over the published forecast (``places``: PLACE_COLUMNS + provenance; ``risk``: the
     place × day-of-week × hour table). ``candidate_places`` narrows the places considered (pinned ones stay)."""
     day_places = places_for_day(places, risk, day)
@@ -74,8 +92,15 @@ def problem_for_day(places: pd.DataFrame, risk: pd.DataFrame, day: date, units: 
         day_places = tuple(p for p in day_places if p.place_id in candidate_places | pinned)
     first = places.iloc[0] if len(places) else None
     return Problem(
-        day=day, shift_start=shift[0], shift_end=shift[1], units=units, places=day_places, pinned=pinned,
-        excluded=excluded, params=params or PlanParams(), travel=travel,
+        day=day,
+        shift_start=shift[0],
+        shift_end=shift[1],
+        units=units,
+        places=day_places,
+        pinned=pinned,
+        excluded=excluded,
+        params=params or PlanParams(),
+        travel=travel,
         forecast_version=str(first["forecast_model_version"]) if first is not None else "",
         data_cutoff=str(first["data_cutoff"]) if first is not None else "",
     )

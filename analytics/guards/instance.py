@@ -105,8 +105,11 @@ def build_instance(problem: Problem, extra_candidates: frozenset[str] = frozense
     params = problem.params
     candidates = select_candidates(problem, extra_candidates)
     units = problem.units
-    points = (*(u.start for u in units), *(u.end for u in units),
-              *(Location(p.place_id, p.lat, p.lon) for p in candidates))
+    points = (
+        *(u.start for u in units),
+        *(u.end for u in units),
+        *(Location(p.place_id, p.lat, p.lon) for p in candidates),
+    )
     travel = np.asarray(problem.travel_model().minutes(points), dtype=np.int64)
     n_units = len(units)
     shift_start, shift_end, dwell = problem.shift_start, problem.shift_end, params.dwell_min
@@ -139,8 +142,13 @@ def check_pinned_reachable(problem: Problem, candidates: tuple[Place, ...], trav
             continue
         point = 2 * n_units + i
         needed, has_break = min(
-            (int(travel[u, point]) + problem.params.dwell_min + int(travel[point, n_units + u])
-             + (unit.break_rule.minutes if unit.break_rule else 0), unit.break_rule is not None)
+            (
+                int(travel[u, point])
+                + problem.params.dwell_min
+                + int(travel[point, n_units + u])
+                + (unit.break_rule.minutes if unit.break_rule else 0),
+                unit.break_rule is not None,
+            )
             for u, unit in enumerate(problem.units)
         )
         if needed > shift:

@@ -29,8 +29,11 @@ def route_legs(problem: Problem, route: Route) -> list[int]:
     """Travel minutes of each leg: start → first visit → … → last visit → end (len(visits) + 1 legs)."""
     unit = unit_of(problem, route.unit_id)
     places = problem.place_index()
-    points = [unit.start, *(Location(v.place_id, places[v.place_id].lat, places[v.place_id].lon)
-                            for v in route.visits), unit.end]
+    points = [
+        unit.start,
+        *(Location(v.place_id, places[v.place_id].lat, places[v.place_id].lon) for v in route.visits),
+        unit.end,
+    ]
     matrix = problem.travel_model().minutes(points)
     return [int(matrix[i, i + 1]) for i in range(len(points) - 1)]
 
@@ -56,8 +59,11 @@ def covered_harm_by_visit(problem: Problem, routes: Sequence[Route]) -> dict[tup
 
 
 def in_shift_harm(problem: Problem) -> float:
-    return sum(p.harm_between(problem.shift_start, problem.shift_end)
-               for p in problem.places if p.place_id not in problem.excluded)
+    return sum(
+        p.harm_between(problem.shift_start, problem.shift_end)
+        for p in problem.places
+        if p.place_id not in problem.excluded
+    )
 
 
 def plan_metrics(problem: Problem, routes: Sequence[Route]) -> PlanMetrics:

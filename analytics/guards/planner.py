@@ -49,8 +49,9 @@ def latest_break_timing(inst: Instance, unit: int, stops: Sequence[Stop]) -> Tim
     return None
 
 
-def routes_from_stops(inst: Instance, stops: Sequence[Sequence[Stop]],
-                      break_gaps: Sequence[int | None] | None = None) -> tuple[Route, ...] | None:
+def routes_from_stops(
+    inst: Instance, stops: Sequence[Sequence[Stop]], break_gaps: Sequence[int | None] | None = None
+) -> tuple[Route, ...] | None:
     """Routes visiting the stops in the given orders, at the earliest times that keep every constraint.
 
     Each route is timed on its own; where two visits to one place come out closer than the revisit gap, the later
@@ -72,8 +73,9 @@ def routes_from_stops(inst: Instance, stops: Sequence[Sequence[Stop]],
     return None
 
 
-def settle_revisit_gaps(inst: Instance, stops: Sequence[Sequence[Stop]],
-                        placement: Callable[[int, Sequence[Stop]], Timing | None]) -> tuple[Route, ...] | None:
+def settle_revisit_gaps(
+    inst: Instance, stops: Sequence[Sequence[Stop]], placement: Callable[[int, Sequence[Stop]], Timing | None]
+) -> tuple[Route, ...] | None:
     params = inst.problem.params
     raised: dict[int, int] = {}
     for _ in range(len(inst.gap_pairs) + 1):
@@ -81,26 +83,42 @@ def settle_revisit_gaps(inst: Instance, stops: Sequence[Sequence[Stop]],
         timings = [placement(u, route) for u, route in enumerate(current)]
         if any(t is None for t in timings):
             return None
-        arrival = {s.node: a for route, t in zip(current, timings, strict=True)
-                   for s, a in zip(route, t.arrivals, strict=True) if s.node >= 0}
+        arrival = {
+            s.node: a
+            for route, t in zip(current, timings, strict=True)
+            for s, a in zip(route, t.arrivals, strict=True)
+            if s.node >= 0
+        }
         pushed = False
         for earlier, later in inst.gap_pairs:
-            if earlier in arrival and later in arrival and arrival[later] - arrival[earlier] < params.min_revisit_gap_min:
+            if (
+                earlier in arrival
+                and later in arrival
+                and arrival[later] - arrival[earlier] < params.min_revisit_gap_min
+            ):
                 raised[later] = arrival[earlier] + params.min_revisit_gap_min
                 pushed = True
         if not pushed:
             return tuple(
-                Route(unit.unit_id, unit.start.point_id, unit.end.point_id,
-                      tuple(Visit(s.place_id, a, a + params.dwell_min) for s, a in zip(route, t.arrivals, strict=True)),
-                      t.break_start, unit.break_rule.minutes if unit.break_rule else 0)
-                for unit, route, t in zip(inst.problem.units, current, timings, strict=True))
+                Route(
+                    unit.unit_id,
+                    unit.start.point_id,
+                    unit.end.point_id,
+                    tuple(Visit(s.place_id, a, a + params.dwell_min) for s, a in zip(route, t.arrivals, strict=True)),
+                    t.break_start,
+                    unit.break_rule.minutes if unit.break_rule else 0,
+                )
+                for unit, route, t in zip(inst.problem.units, current, timings, strict=True)
+            )
     return None
 
 
 def solver_break_gaps(outcome: SolverOutcome) -> list[int | None]:
     """Before which stop OR-Tools put each unit's break (the first stop it reaches after the break starts)."""
-    return [None if start is None else sum(a <= start for a in arrivals)
-            for arrivals, start in zip(outcome.arrivals, outcome.break_starts, strict=True)]
+    return [
+        None if start is None else sum(a <= start for a in arrivals)
+        for arrivals, start in zip(outcome.arrivals, outcome.break_starts, strict=True)
+    ]
 
 
 def plan_value(problem: Problem, routes: tuple[Route, ...]) -> float:
@@ -133,7 +151,7 @@ def annotate(problem: Problem, routes: tuple[Route, ...]) -> tuple[Route, ...]:
                 reasons.append("recent_increase")
             in_shift = np.asarray(place.hourly_risk, float).copy()
             in_shift[: problem.shift_start // 60] = 0
-            in_shift[(problem.shift_end + 59) // 60:] = 0
+            in_shift[(problem.shift_end + 59) // 60 :] = 0
             peak = int(np.argmax(in_shift)) * 60
             if visit.depart <= peak + 59 and peak < visit.depart + COVERAGE_MIN:
                 reasons.append("covers_peak_hour")
@@ -142,16 +160,20 @@ def annotate(problem: Problem, routes: tuple[Route, ...]) -> tuple[Route, ...]:
     return tuple(annotated)
 
 
-def finish(problem: Problem, routes: tuple[Route, ...], status: str, seed: int | None,
-           objective: float = 0.0, **extra) -> Plan:
+def finish(
+    problem: Problem, routes: tuple[Route, ...], status: str, seed: int | None, objective: float = 0.0, **extra
+) -> Plan:
     routes = annotate(problem, routes)
     return Plan(problem, routes, status, seed, objective, plan_metrics(problem, routes), **extra)
 
 
 def plan_baselines(problem: Problem, inst: Instance, greedy: list[list[Stop]]) -> dict[str, Plan]:
     """The naive top-k plan (N1) and the greedy plan, as plans of their own (checked like any other)."""
-    by_last_week = [p.place_id for p in sorted(problem.places, key=lambda p: (-p.last_week_harm, p.place_id))
-                    if p.place_id not in problem.excluded]
+    by_last_week = [
+        p.place_id
+        for p in sorted(problem.places, key=lambda p: (-p.last_week_harm, p.place_id))
+        if p.place_id not in problem.excluded
+    ]
     naive_problem = replace(problem, params=replace(problem.params, top_n_candidates=0))
     naive_inst = build_instance(naive_problem, frozenset(by_last_week[: problem.params.naive_top_k]))
     naive_routes = routes_from_stops(naive_inst, naive_topk_routes(naive_inst))
@@ -168,26 +190,52 @@ Solved = tuple[SolverOutcome, tuple[Route, ...]]  # what OR-Tools returned, and 
 RESERVE_SHARE, RESERVE_S = 0.08, 0.2
 
 
-def solve_and_time(inst: Instance, prizes: np.ndarray, *, solve: Solve, time_limit_s: float, solution_limit: int,
-                   start: list[list[Stop]] | None, descent_only: bool = False) -> tuple[SolverOutcome | None,
-                                                                                          tuple[Route, ...] | None]:
+def solve_and_time(
+    inst: Instance,
+    prizes: np.ndarray,
+    *,
+    solve: Solve,
+    time_limit_s: float,
+    solution_limit: int,
+    start: list[list[Stop]] | None,
+    descent_only: bool = False,
+) -> tuple[SolverOutcome | None, tuple[Route, ...] | None]:
     """One solve and the timed routes of its plan (None for either when there is none)."""
-    outcome = solve(inst, prizes, time_limit_s=time_limit_s, solution_limit=solution_limit, initial_routes=start,
-                    descent_only=descent_only)
+    outcome = solve(
+        inst,
+        prizes,
+        time_limit_s=time_limit_s,
+        solution_limit=solution_limit,
+        initial_routes=start,
+        descent_only=descent_only,
+    )
     if outcome is None:
         return None, None
     return outcome, routes_from_stops(inst, outcome.routes, solver_break_gaps(outcome))
 
 
-def solve_from_starts(inst: Instance, prizes: np.ndarray, greedy: list[list[Stop]], *, solve: Solve,
-                      time_limit_s: float, solution_limit: int) -> list[Solved]:
+def solve_from_starts(
+    inst: Instance,
+    prizes: np.ndarray,
+    greedy: list[list[Stop]],
+    *,
+    solve: Solve,
+    time_limit_s: float,
+    solution_limit: int,
+) -> list[Solved]:
     """Guided local search twice: from the greedy plan and from OR-Tools' own first solution (cheapest
     insertion). Neither start wins everywhere; together they reach the exact optimum on small instances."""
     ends = time.perf_counter() + time_limit_s
     solved = []
     for k, start in enumerate((greedy, None)):
-        outcome, routes = solve_and_time(inst, prizes, solve=solve, time_limit_s=(ends - time.perf_counter()) / (2 - k),
-                                         solution_limit=solution_limit, start=start)
+        outcome, routes = solve_and_time(
+            inst,
+            prizes,
+            solve=solve,
+            time_limit_s=(ends - time.perf_counter()) / (2 - k),
+            solution_limit=solution_limit,
+            start=start,
+        )
         if routes is not None:
             solved.append((outcome, routes))
     return solved
@@ -207,12 +255,26 @@ def plan_day(problem: Problem, *, seed: int | None = None, solve: Solve = solve_
     prizes = np.array([n.prize for n in inst.nodes])
     variants = max(1, params.n_variants if params.randomize else 1)
 
-    solved = solve_from_starts(inst, prizes, greedy, solve=solve, solution_limit=params.solution_limit,
-                               time_limit_s=(deadline - time.perf_counter()) * (1.0 if variants == 1 else 0.6))
+    solved = solve_from_starts(
+        inst,
+        prizes,
+        greedy,
+        solve=solve,
+        solution_limit=params.solution_limit,
+        time_limit_s=(deadline - time.perf_counter()) * (1.0 if variants == 1 else 0.6),
+    )
     if not solved:
         # The solver found nothing in time (or nothing we could time): the greedy plan, said so in the status.
-        return finish(problem, baselines["greedy"].routes, FALLBACK_GREEDY, seed, inst.objective(greedy),
-                      baselines=baselines, solve_seconds=time.perf_counter() - started, reproducible=False)
+        return finish(
+            problem,
+            baselines["greedy"].routes,
+            FALLBACK_GREEDY,
+            seed,
+            inst.objective(greedy),
+            baselines=baselines,
+            solve_seconds=time.perf_counter() - started,
+            reproducible=False,
+        )
     reproducible = not any(outcome.hit_time_limit for outcome, _ in solved)
     best = max(solved, key=lambda entry: inst.objective(entry[0].routes))[0]
 
@@ -220,9 +282,15 @@ def plan_day(problem: Problem, *, seed: int | None = None, solve: Solve = solve_
     found = {signature(outcome.routes): (outcome, routes) for outcome, routes in solved}
     for k in range(variants - 1):
         noisy = prizes * rng.lognormal(0.0, params.noise_sigma, size=len(prizes))
-        outcome, routes = solve_and_time(inst, noisy, solve=solve, start=best.routes, descent_only=True,
-                                         time_limit_s=(deadline - time.perf_counter()) / (variants - 1 - k),
-                                         solution_limit=params.variant_solution_limit)
+        outcome, routes = solve_and_time(
+            inst,
+            noisy,
+            solve=solve,
+            start=best.routes,
+            descent_only=True,
+            time_limit_s=(deadline - time.perf_counter()) / (variants - 1 - k),
+            solution_limit=params.variant_solution_limit,
+        )
         reproducible &= outcome is not None and not outcome.hit_time_limit
         if routes is not None:
             found.setdefault(signature(outcome.routes), (outcome, routes))
@@ -231,9 +299,19 @@ def plan_day(problem: Problem, *, seed: int | None = None, solve: Solve = solve_
     # plan the search started from competes too; a candidate must be within the tolerance of the best and never
     # below the greedy plan.
     greedy_plan = baselines["greedy"].routes
-    found.setdefault(signature(greedy), (SolverOutcome(greedy, [[v.arrive for v in r.visits] for r in greedy_plan],
-                                                       [r.break_start for r in greedy_plan], False, False),
-                                         greedy_plan))
+    found.setdefault(
+        signature(greedy),
+        (
+            SolverOutcome(
+                greedy,
+                [[v.arrive for v in r.visits] for r in greedy_plan],
+                [r.break_start for r in greedy_plan],
+                False,
+                False,
+            ),
+            greedy_plan,
+        ),
+    )
     scored = [(plan_value(problem, found[key][1]), *found[key]) for key in sorted(found)]
     best_value = max(entry[0] for entry in scored)
     floor = max(best_value - params.near_optimal_tolerance * abs(best_value), plan_value(problem, greedy_plan))
@@ -242,6 +320,15 @@ def plan_day(problem: Problem, *, seed: int | None = None, solve: Solve = solve_
         near = [max(scored, key=lambda entry: entry[0])]
     _, chosen, routes = near[int(rng.integers(len(near)))] if len(near) > 1 else near[0]
     status = OPTIMAL if chosen.optimal else FEASIBLE
-    return finish(problem, routes, status, seed, inst.objective(chosen.routes), baselines=baselines,
-                  variants_considered=len(found), variants_near_best=len(near),
-                  solve_seconds=time.perf_counter() - started, reproducible=reproducible)
+    return finish(
+        problem,
+        routes,
+        status,
+        seed,
+        inst.objective(chosen.routes),
+        baselines=baselines,
+        variants_considered=len(found),
+        variants_near_best=len(near),
+        solve_seconds=time.perf_counter() - started,
+        reproducible=reproducible,
+    )

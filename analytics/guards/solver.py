@@ -32,8 +32,15 @@ class SolverOutcome:
     hit_time_limit: bool  # stopped by the clock, not by the solution count: a rerun may differ
 
 
-def solve_routing(inst: Instance, prizes: np.ndarray, *, time_limit_s: float, solution_limit: int,
-                  initial_routes: list[list[Stop]] | None = None, descent_only: bool = False) -> SolverOutcome | None:
+def solve_routing(
+    inst: Instance,
+    prizes: np.ndarray,
+    *,
+    time_limit_s: float,
+    solution_limit: int,
+    initial_routes: list[list[Stop]] | None = None,
+    descent_only: bool = False,
+) -> SolverOutcome | None:
     """Solve with OR-Tools; None when it finds no solution within the limit.
 
     ``descent_only``: plain local search down to the nearest local optimum instead of guided local search (the
@@ -45,7 +52,8 @@ def solve_routing(inst: Instance, prizes: np.ndarray, *, time_limit_s: float, so
     if time_limit_s <= 0:
         return None
     manager = pywrapcp.RoutingIndexManager(
-        2 * n_units + n_nodes, n_units, list(range(n_units)), list(range(n_units, 2 * n_units)))
+        2 * n_units + n_nodes, n_units, list(range(n_units)), list(range(n_units, 2 * n_units))
+    )
     routing = pywrapcp.RoutingModel(manager)
     solver = routing.solver()
 
@@ -71,8 +79,9 @@ def solve_routing(inst: Instance, prizes: np.ndarray, *, time_limit_s: float, so
         time.CumulVar(routing.End(unit_index)).SetRange(shift_start, shift_end)
         if unit.break_rule is not None:
             rule = unit.break_rule
-            interval = solver.FixedDurationIntervalVar(rule.earliest, rule.latest_start, rule.minutes, False,
-                                                       f"break {unit.unit_id}")
+            interval = solver.FixedDurationIntervalVar(
+                rule.earliest, rule.latest_start, rule.minutes, False, f"break {unit.unit_id}"
+            )
             time.SetBreakIntervalsOfVehicle([interval], unit_index, dwell.tolist())
 
     gap = params.min_revisit_gap_min
@@ -89,8 +98,9 @@ def solve_routing(inst: Instance, prizes: np.ndarray, *, time_limit_s: float, so
     search = pywrapcp.DefaultRoutingSearchParameters()
     search.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.LOCAL_CHEAPEST_INSERTION
     metaheuristics = routing_enums_pb2.LocalSearchMetaheuristic
-    search.local_search_metaheuristic = (metaheuristics.GREEDY_DESCENT if descent_only
-                                         else metaheuristics.GUIDED_LOCAL_SEARCH)
+    search.local_search_metaheuristic = (
+        metaheuristics.GREEDY_DESCENT if descent_only else metaheuristics.GUIDED_LOCAL_SEARCH
+    )
     search.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
     search.solution_limit = solution_limit
 
@@ -123,6 +133,10 @@ def solve_routing(inst: Instance, prizes: np.ndarray, *, time_limit_s: float, so
         unit_id = element.Var().Name().removeprefix("break ")
         unit_index = next(u for u, unit in enumerate(problem.units) if unit.unit_id == unit_id)
         break_starts[unit_index] = element.StartMin()
-    return SolverOutcome(routes, arrivals, break_starts,
-                         optimal=routing.status() == routing_enums_pb2.RoutingSearchStatus.ROUTING_OPTIMAL,
-                         hit_time_limit=perf_counter() - started >= 0.95 * time_limit_s)
+    return SolverOutcome(
+        routes,
+        arrivals,
+        break_starts,
+        optimal=routing.status() == routing_enums_pb2.RoutingSearchStatus.ROUTING_OPTIMAL,
+        hit_time_limit=perf_counter() - started >= 0.95 * time_limit_s,
+    )

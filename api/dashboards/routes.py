@@ -38,8 +38,9 @@ def plotly_js_path() -> Path:
 
 @router.get("/static/plotly.min.js")
 def plotly_js() -> Response:
-    return FileResponse(plotly_js_path(), media_type="application/javascript",
-                        headers={"Cache-Control": "public, max-age=86400"})
+    return FileResponse(
+        plotly_js_path(), media_type="application/javascript", headers={"Cache-Control": "public, max-age=86400"}
+    )
 
 
 @router.get("/static/dashboard.{kind}")
@@ -52,9 +53,14 @@ def dashboard_asset(kind: str) -> Response:
 
 # An empty world for plotly's geo charts, which fetch one even with the base map hidden: the area polygons are all
 # we draw, and nothing is fetched from the internet.
-EMPTY_TOPOLOGY = {"type": "Topology", "arcs": [], "objects": {
-    layer: {"type": "GeometryCollection", "geometries": []}
-    for layer in ("coastlines", "land", "ocean", "lakes", "rivers", "countries", "subunits")}}
+EMPTY_TOPOLOGY = {
+    "type": "Topology",
+    "arcs": [],
+    "objects": {
+        layer: {"type": "GeometryCollection", "geometries": []}
+        for layer in ("coastlines", "land", "ocean", "lakes", "rivers", "countries", "subunits")
+    },
+}
 
 
 @router.get("/static/topojson/{name}.json")
@@ -64,11 +70,16 @@ def empty_topojson(name: str) -> dict:
 
 def nav_bar(request: Request) -> str:
     existing = {context.path for context in iter_route_contexts(request.app.routes)}
-    links = "".join(f'<a href="{path}" data-sv="{escape(sv)}" data-en="{escape(en)}">{escape(sv)}</a>'
-                    for path, sv, en in NAV_PAGES if path in existing)
-    return (f'<nav class="lb-nav">{links}<span class="spacer"></span>'
-            '<label><span id="lb-key-label">API-nyckel</span> <input id="lb-key" type="password" size="20" '
-            'autocomplete="off" aria-labelledby="lb-key-label"></label><a id="lb-lang" href="?lang=en">English</a></nav>')
+    links = "".join(
+        f'<a href="{path}" data-sv="{escape(sv)}" data-en="{escape(en)}">{escape(sv)}</a>'
+        for path, sv, en in NAV_PAGES
+        if path in existing
+    )
+    return (
+        f'<nav class="lb-nav">{links}<span class="spacer"></span>'
+        '<label><span id="lb-key-label">API-nyckel</span> <input id="lb-key" type="password" size="20" '
+        'autocomplete="off" aria-labelledby="lb-key-label"></label><a id="lb-lang" href="?lang=en">English</a></nav>'
+    )
 
 
 def page(request: Request, name: str) -> HTMLResponse:

@@ -71,23 +71,35 @@ def _geometries(snapshot_id: str, rows: tuple[tuple[str, str], ...]) -> dict[str
     return {area_id: mapping(wkt.loads(text)) for area_id, text in rows}
 
 
-@router.get("/areas", response_model=list[Area] | FeatureCollection, responses={200: {"content": {
+@router.get(
+    "/areas",
+    response_model=list[Area] | FeatureCollection,
+    responses={
+        200: {
+            "content": {
                 "text/csv": {"schema": {"type": "string"}},
-                "application/geo+json": {"schema": {"$ref": "#/components/schemas/FeatureCollection"}}}}},
-            summary="The areas (order: area_id); geometry=true gives a GeoJSON FeatureCollection (WGS84)")
-def areas(mart: Reference,
-          geometry: Annotated[bool, Query(description="GeoJSON FeatureCollection with the polygons")] = False
-          ) -> Response:
+                "application/geo+json": {"schema": {"$ref": "#/components/schemas/FeatureCollection"}},
+            }
+        }
+    },
+    summary="The areas (order: area_id); geometry=true gives a GeoJSON FeatureCollection (WGS84)",
+)
+def areas(
+    mart: Reference, geometry: Annotated[bool, Query(description="GeoJSON FeatureCollection with the polygons")] = False
+) -> Response:
     mart.require_table("areas")
     rows = mart.rows(AREAS_SQL + " order by area_id")
     if not geometry:
         return mart.respond(Area, rows, name="areas")
-    shapes = _geometries(mart.reader.snapshot_id, tuple(
-        (r["area_id"], r["geometry_wkt"]) for r in mart.rows("select area_id, geometry_wkt from areas")))
-    collection = FeatureCollection(snapshot_id=mart.reader.snapshot_id, features=[
-        Feature(id=r["area_id"], properties=Area(**r), geometry=shapes[r["area_id"]]) for r in rows])
-    response = Response(content=collection.model_dump_json(), media_type="application/geo+json",
-                        headers=mart.headers())
+    shapes = _geometries(
+        mart.reader.snapshot_id,
+        tuple((r["area_id"], r["geometry_wkt"]) for r in mart.rows("select area_id, geometry_wkt from areas")),
+    )
+    collection = FeatureCollection(
+        snapshot_id=mart.reader.snapshot_id,
+        features=[Feature(id=r["area_id"], properties=Area(**r), geometry=shapes[r["area_id"]]) for r in rows],
+    )
+    response = Response(content=collection.model_dump_json(), media_type="application/geo+json", headers=mart.headers())
     if mart.cache is not None and mart.cache_key is not None:
         mart.cache.put(mart.cache_key, response)
     return response
@@ -104,25 +116,32 @@ def area(mart: Reference, area_id: Annotated[str, Path(pattern=AREA_PATTERN)]) -
     return Response(content=Area(**rows[0]).model_dump_json(), media_type="application/json", headers=mart.headers())
 
 
-@router.get("/context/bra", response_model=list[BraIndicator],
-            summary="Brå indicators of a municipality, with its county and the whole country for comparison "
-                    "(order: year, indicator, unit, geography level). Källa: Brå")
+@router.get(
+    "/context/bra",
+    response_model=list[BraIndicator],
+    summary="Brå indicators of a municipality, with its county and the whole country for comparison "
+    "(order: year, indicator, unit, geography level). Källa: Brå",
+)
 def bra_context(
     mart: Reference,
     municipality: Annotated[str, Query(pattern=r"^\d{4}$", description="kommunkod, e.g. 0380 (Uppsala)")],
     year: Annotated[int | None, Query(ge=1950, le=2100, description="one statistics year (default all)")] = None,
 ) -> Response:
     mart.require_table("bra_indicators")
-    county = mart.rows("select any_value(county_code) as c from bra_indicators where geography_code = ?",
-                       [municipality])[0]["c"]
+    county = mart.rows(
+        "select any_value(county_code) as c from bra_indicators where geography_code = ?", [municipality]
+    )[0]["c"]
     if county is None:
         raise HTTPException(status_code=404, detail=f"no Brå indicators for municipality {municipality}")
-    sql = ("select * from bra_indicators where (geography_code = ? or (geography_level = 'county' and "
-           "geography_code = ?) or geography_level = 'national')")
+    sql = (
+        "select * from bra_indicators where (geography_code = ? or (geography_level = 'county' and "
+        "geography_code = ?) or geography_level = 'national')"
+    )
     params: list = [municipality, county]
     if year is not None:
         sql += " and year = ?"
         params.append(year)
-    order = ("year, indicator, unit_code, case geography_level when 'municipality' then 0 when 'county' then 1 "
-             "else 2 end")
+    order = (
+        "year, indicator, unit_code, case geography_level when 'municipality' then 0 when 'county' then 1 else 2 end"
+    )
     return mart.respond(BraIndicator, mart.rows(f"{sql} order by {order}", params), name=f"bra_{municipality}")

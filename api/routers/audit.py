@@ -64,22 +64,37 @@ def _source_filter(source: str | None) -> tuple[str, list]:
 def batches(mart: Auditor, source: Source = None, limit: Limit = DEFAULT_PAGE_SIZE, offset: Offset = 0) -> Response:
     mart.require_table("audit_batches")
     where, params = _source_filter(source)
-    return mart.page(Batch, f"from audit_batches{where}", params, "batch_seq, batch_id", limit, offset,
-                     name="audit_batches")
+    return mart.page(
+        Batch, f"from audit_batches{where}", params, "batch_seq, batch_id", limit, offset, name="audit_batches"
+    )
 
 
-@router.get("/quarantine-summary", response_model=Page[QuarantineGroup],
-            summary="Quarantined rows by batch and reason, paged (order: source, batch_id, reason_code)")
-def quarantine_summary(mart: Auditor, source: Source = None, limit: Limit = DEFAULT_PAGE_SIZE,
-                       offset: Offset = 0) -> Response:
+@router.get(
+    "/quarantine-summary",
+    response_model=Page[QuarantineGroup],
+    summary="Quarantined rows by batch and reason, paged (order: source, batch_id, reason_code)",
+)
+def quarantine_summary(
+    mart: Auditor, source: Source = None, limit: Limit = DEFAULT_PAGE_SIZE, offset: Offset = 0
+) -> Response:
     mart.require_table("audit_quarantine_summary")
     where, params = _source_filter(source)
-    return mart.page(QuarantineGroup, f"from audit_quarantine_summary{where}", params,
-                     "source, batch_id, reason_code", limit, offset, name="audit_quarantine_summary")
+    return mart.page(
+        QuarantineGroup,
+        f"from audit_quarantine_summary{where}",
+        params,
+        "source, batch_id, reason_code",
+        limit,
+        offset,
+        name="audit_quarantine_summary",
+    )
 
 
-@router.get("/checks", response_model=Page[CheckResult],
-            summary="Asset check results of the run that built the snapshot (order: asset_key, check_name)")
+@router.get(
+    "/checks",
+    response_model=Page[CheckResult],
+    summary="Asset check results of the run that built the snapshot (order: asset_key, check_name)",
+)
 def checks(mart: Auditor, limit: Limit = DEFAULT_PAGE_SIZE, offset: Offset = 0) -> Response:
     mart.require_table("run_checks")
     return mart.page(CheckResult, "from run_checks", [], "asset_key, check_name", limit, offset, name="run_checks")

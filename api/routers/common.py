@@ -60,7 +60,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 # The data routes also answer CSV (Accept: text/csv or ?format=csv).
 CSV_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **ERROR_RESPONSES, 200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
+    **ERROR_RESPONSES,
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+}
 
 
 class NotModified(Exception):  # noqa: N818 - an HTTP outcome, not an error
@@ -93,6 +95,7 @@ def install(app: FastAPI) -> None:
 # Parsing
 # ---------------------------------------------------------------------------------------------------------------
 
+
 def parse_iso_week(value: str) -> date:
     """'2026-W47' → Monday of that ISO week; a clear 422 for anything else (e.g. week 60)."""
     match = _ISO_WEEK.match(value)
@@ -102,8 +105,9 @@ def parse_iso_week(value: str) -> date:
     try:
         return date.fromisocalendar(year, week, 1)
     except ValueError as exc:
-        raise HTTPException(status_code=422, detail=f"{value} is not a week of {year} (ISO weeks run 1-52 or 53)") \
-            from exc
+        raise HTTPException(
+            status_code=422, detail=f"{value} is not a week of {year} (ISO weeks run 1-52 or 53)"
+        ) from exc
 
 
 def iso_week_label(monday: date) -> str:
@@ -113,8 +117,10 @@ def iso_week_label(monday: date) -> str:
 
 def parse_tertial(value: str) -> str:
     if not _TERTIAL.match(value):
-        raise HTTPException(status_code=422, detail=f"tertial must look like 2026-T1 (T1 Jan-Apr, T2 May-Aug, "
-                                                    f"T3 Sep-Dec), got {value!r}")
+        raise HTTPException(
+            status_code=422,
+            detail=f"tertial must look like 2026-T1 (T1 Jan-Apr, T2 May-Aug, T3 Sep-Dec), got {value!r}",
+        )
     return value
 
 
@@ -128,8 +134,11 @@ def week_range(from_week: str | None, to_week: str | None, latest: date | None) 
         raise HTTPException(status_code=422, detail=f"from_week {from_week} is after to_week {to_week or 'latest'}")
     weeks = (last - first).days // 7 + 1
     if weeks > MAX_WEEKS:
-        raise HTTPException(status_code=422, detail=f"the range {iso_week_label(first)}..{iso_week_label(last)} "
-                                                    f"spans {weeks} weeks; at most {MAX_WEEKS} per request")
+        raise HTTPException(
+            status_code=422,
+            detail=f"the range {iso_week_label(first)}..{iso_week_label(last)} "
+            f"spans {weeks} weeks; at most {MAX_WEEKS} per request",
+        )
     return first, last
 
 
@@ -139,12 +148,10 @@ def week_range(from_week: str | None, to_week: str | None, latest: date | None) 
 
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"page size (at most {MAX_PAGE_SIZE})")]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="rows to skip (the order is stable, see the summary)")]
-FromWeek = Annotated[str | None, Query(description="first ISO week, e.g. 2026-W01 (default: to_week)",
-                                       max_length=10)]
+FromWeek = Annotated[str | None, Query(description="first ISO week, e.g. 2026-W01 (default: to_week)", max_length=10)]
 ToWeek = Annotated[str | None, Query(description="last ISO week (default: the latest week)", max_length=10)]
 AreaFilter = Annotated[list[str] | None, Query(description="area ids (repeat for several)", max_length=100)]
-Format = Annotated[Literal["json", "csv"] | None, Query(description="json (default) or csv; or send Accept: "
-                                                                     "text/csv")]
+Format = Annotated[Literal["json", "csv"] | None, Query(description="json (default) or csv; or send Accept: text/csv")]
 
 Row = TypeVar("Row", bound=BaseModel)
 
@@ -161,6 +168,7 @@ class Page(BaseModel, Generic[Row]):
 # ---------------------------------------------------------------------------------------------------------------
 # The request context: who asks, which snapshot, which format
 # ---------------------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Mart:
@@ -199,8 +207,10 @@ class Mart:
         known = {r["area_id"] for r in self.rows("select distinct area_id from fct_area_week")}
         unknown = [a for a in wanted if a not in known]
         if unknown:
-            raise HTTPException(status_code=404, detail=f"unknown area {', '.join(map(repr, unknown))}; "
-                                                        "GET /api/v1/areas lists the areas")
+            raise HTTPException(
+                status_code=404,
+                detail=f"unknown area {', '.join(map(repr, unknown))}; GET /api/v1/areas lists the areas",
+            )
         return wanted
 
     def headers(self) -> dict[str, str]:
@@ -208,9 +218,15 @@ class Mart:
 
     # -- responses ---------------------------------------------------------------------------------------------
 
-    def respond(self, model: type[BaseModel], rows: list[dict], *, name: str,
-                envelope: Callable[[list[BaseModel]], BaseModel] | None = None,
-                extra_headers: dict[str, str] | None = None) -> Response:
+    def respond(
+        self,
+        model: type[BaseModel],
+        rows: list[dict],
+        *,
+        name: str,
+        envelope: Callable[[list[BaseModel]], BaseModel] | None = None,
+        extra_headers: dict[str, str] | None = None,
+    ) -> Response:
         """Rows validated against their model, as JSON (inside the envelope, if any) or as CSV (rows only)."""
         headers = {**self.headers(), **(extra_headers or {})}
         if self.fmt == "csv":
@@ -224,18 +240,29 @@ class Mart:
             self.cache.put(self.cache_key, response)
         return response
 
-    def page(self, model: type[BaseModel], sql_from: str, params: list, order_by: str, limit: int, offset: int,
-             *, name: str) -> Response:
+    def page(
+        self, model: type[BaseModel], sql_from: str, params: list, order_by: str, limit: int, offset: int, *, name: str
+    ) -> Response:
         """One page of ``select * {sql_from} order by {order_by}``, with the total and the next offset."""
         total = self.rows(f"select count(*) as n {sql_from}", params)[0]["n"]
         rows = self.rows(f"select * {sql_from} order by {order_by} limit ? offset ?", [*params, limit, offset])
         next_offset = offset + limit if offset + limit < total else None
         return self.respond(
-            model, rows, name=name,
-            envelope=lambda items: Page[model](snapshot_id=self.reader.snapshot_id, total=total, limit=limit,
-                                               offset=offset, next_offset=next_offset, items=items),
-            extra_headers={"X-Total-Count": str(total),
-                           **({"X-Next-Offset": str(next_offset)} if next_offset is not None else {})},
+            model,
+            rows,
+            name=name,
+            envelope=lambda items: Page[model](
+                snapshot_id=self.reader.snapshot_id,
+                total=total,
+                limit=limit,
+                offset=offset,
+                next_offset=next_offset,
+                items=items,
+            ),
+            extra_headers={
+                "X-Total-Count": str(total),
+                **({"X-Next-Offset": str(next_offset)} if next_offset is not None else {}),
+            },
         )
 
 
@@ -260,8 +287,11 @@ def csv_response(rows: list[dict], model: type[BaseModel], *, name: str, headers
     writer.writerow(columns)
     for row in rows:
         writer.writerow([_csv_cell(row.get(c)) for c in columns])
-    return Response(content=buffer.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={**headers, "Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return Response(
+        content=buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={**headers, "Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
 
 
 def _csv_cell(value: Any) -> str:
@@ -276,8 +306,11 @@ def _csv_cell(value: Any) -> str:
 
 def cache_headers(reader: SnapshotReader, principal: Principal, fmt: str) -> dict[str, str]:
     """The snapshot decides the content; the role and the format decide the variant."""
-    headers = {"ETag": f'"{reader.snapshot_id}.{principal.role}.{fmt}"', "Cache-Control": "private, no-cache",
-               "Vary": "Accept, X-API-Key, Authorization"}
+    headers = {
+        "ETag": f'"{reader.snapshot_id}.{principal.role}.{fmt}"',
+        "Cache-Control": "private, no-cache",
+        "Vary": "Accept, X-API-Key, Authorization",
+    }
     if reader.built_at is not None:
         headers["Last-Modified"] = format_datetime(reader.built_at.replace(tzinfo=UTC), usegmt=True)
     return headers
@@ -294,9 +327,12 @@ def mart_access(*roles: str):
     the current one."""
     guard = require_roles(*roles)
 
-    def dependency(request: Request, format: Format = None,  # noqa: A002 - the documented query parameter
-                   principal: Principal = Depends(guard),
-                   reader: SnapshotReader = Depends(snapshot_reader)) -> Mart:
+    def dependency(
+        request: Request,
+        format: Format = None,  # noqa: A002 - the documented query parameter
+        principal: Principal = Depends(guard),
+        reader: SnapshotReader = Depends(snapshot_reader),
+    ) -> Mart:
         fmt = requested_format(request, format)
         cache: ResponseCache | None = request.app.state.responses if request.method == "GET" else None
         key = cache.key(request, reader.snapshot_id, principal.role, fmt) if cache is not None else None

@@ -49,12 +49,24 @@ def _table_exists(reader: SnapshotReader, name: str) -> bool:
 @router.get("/api/v1/status", response_model=Status, summary="Which snapshot is served and what it holds")
 def status(reader: SnapshotReader = Depends(snapshot_reader)) -> Status:
     row = reader.rows("select * from snapshot")[0]
-    sources = [SourceFreshness(**r) for r in reader.rows("select * from source_freshness order by source")] \
-        if _table_exists(reader, "source_freshness") else []
+    sources = (
+        [SourceFreshness(**r) for r in reader.rows("select * from source_freshness order by source")]
+        if _table_exists(reader, "source_freshness")
+        else []
+    )
     checks = None
     if _table_exists(reader, "run_checks"):
         results = reader.rows("select asset_key, check_name, passed from run_checks order by asset_key, check_name")
-        checks = CheckSummary(evaluated=len(results), passed=sum(r["passed"] for r in results),
-                              failed=[f"{r['asset_key']}:{r['check_name']}" for r in results if not r["passed"]])
-    return Status(snapshot_id=row["snapshot_id"], built_at=row["built_at"], git_commit=row["git_commit"],
-                  tables=json.loads(row["tables"]), sources=sources, checks=checks)
+        checks = CheckSummary(
+            evaluated=len(results),
+            passed=sum(r["passed"] for r in results),
+            failed=[f"{r['asset_key']}:{r['check_name']}" for r in results if not r["passed"]],
+        )
+    return Status(
+        snapshot_id=row["snapshot_id"],
+        built_at=row["built_at"],
+        git_commit=row["git_commit"],
+        tables=json.loads(row["tables"]),
+        sources=sources,
+        checks=checks,
+    )

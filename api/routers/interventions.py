@@ -42,8 +42,20 @@ ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,100}$"
 REF_PATTERN = r"^[A-Za-z0-9_.:/-]{1,200}$"
 WEEK_PATTERN = r"^\d{4}-W\d{2}$"
 # The stored fields of an intervention (what the landing file holds besides the writer's bookkeeping).
-STORED = ("intervention_id", "intervention_type", "organisation", "area_id", "h3_cells", "place_ids", "start_date",
-          "end_date", "decided_week", "reason_code", "reason_ref", "status")
+STORED = (
+    "intervention_id",
+    "intervention_type",
+    "organisation",
+    "area_id",
+    "h3_cells",
+    "place_ids",
+    "start_date",
+    "end_date",
+    "decided_week",
+    "reason_code",
+    "reason_ref",
+    "status",
+)
 
 
 class InterventionChange(BaseModel):
@@ -51,9 +63,12 @@ class InterventionChange(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    intervention_type: str | None = Field(None, description="taxonomy code (guard_presence, police_presence, "
-                                          "cleaning_graffiti, lighting_repair, social_outreach, other) or its "
-                                          "Swedish label")
+    intervention_type: str | None = Field(
+        None,
+        description="taxonomy code (guard_presence, police_presence, "
+        "cleaning_graffiti, lighting_repair, social_outreach, other) or its "
+        "Swedish label",
+    )
     organisation: str | None = Field(None, min_length=1, max_length=200, description="responsible organisation")
     area_id: str | None = Field(None, pattern=ID_PATTERN, description="target area (a published area id)")
     h3_cells: list[str] | None = Field(None, max_length=200, description="target H3 cells (resolution 9)")
@@ -69,8 +84,9 @@ class InterventionChange(BaseModel):
     @classmethod
     def known_type(cls, value: str | None) -> str | None:
         if value is not None and value.strip().casefold() not in TYPE_BY_NAME:
-            raise ValueError(f"unknown intervention type {value!r}; known: "
-                             f"{', '.join(sorted(set(TYPE_BY_NAME.values())))}")
+            raise ValueError(
+                f"unknown intervention type {value!r}; known: {', '.join(sorted(set(TYPE_BY_NAME.values())))}"
+            )
         return None if value is None else TYPE_BY_NAME[value.strip().casefold()]
 
     @field_validator("status")
@@ -127,6 +143,7 @@ class InterventionOut(BaseModel):
 # Helpers
 # ---------------------------------------------------------------------------------------------------------------
 
+
 def landing_folder(request: Request) -> Path:
     return PlatformSettings(data_dir=request.app.state.settings.data_dir).landing("interventions")
 
@@ -163,20 +180,27 @@ def split(value) -> list[str]:
 
 def from_published(row: dict) -> dict:
     week = row.get("decided_week_start")
-    return stored_form({
-        **row, "h3_cells": split(row.get("h3_cells")), "place_ids": split(row.get("place_ids")),
-        "start_date": pd.Timestamp(row["start_date"]).date(),
-        "end_date": None if pd.isna(row.get("end_date")) else pd.Timestamp(row["end_date"]).date(),
-        "decided_week": None if week is None or pd.isna(week) else
-        "{}-W{:02d}".format(*pd.Timestamp(week).isocalendar()[:2]),
-    })
+    return stored_form(
+        {
+            **row,
+            "h3_cells": split(row.get("h3_cells")),
+            "place_ids": split(row.get("place_ids")),
+            "start_date": pd.Timestamp(row["start_date"]).date(),
+            "end_date": None if pd.isna(row.get("end_date")) else pd.Timestamp(row["end_date"]).date(),
+            "decided_week": None
+            if week is None or pd.isna(week)
+            else "{}-W{:02d}".format(*pd.Timestamp(week).isocalendar()[:2]),
+        }
+    )
 
 
 def recorded_interventions(folder: Path, reader: SnapshotReader) -> dict[str, dict]:
     """The latest version of every intervention: published (loaded) ones, overridden by newer API versions."""
     table = published(reader, "fct_interventions")
-    latest = {row["intervention_id"]: from_published(row)
-              for row in table[table["origin"] == "recorded"].to_dict(orient="records")}
+    latest = {
+        row["intervention_id"]: from_published(row)
+        for row in table[table["origin"] == "recorded"].to_dict(orient="records")
+    }
     if folder.exists():
         for record_id in {p.name.removeprefix("api_").split("__r")[0] for p in folder.glob("api_*__r*.json")}:
             latest[record_id] = stored_form(read_latest(folder, record_id))
@@ -186,19 +210,25 @@ def recorded_interventions(folder: Path, reader: SnapshotReader) -> dict[str, di
 def check_intervention(item: dict, reader: SnapshotReader, others: dict[str, dict]) -> None:
     """The rules the ingest validator applies, answered now with a clear 4xx."""
     if item["end_date"] and item["end_date"] < item["start_date"]:
-        raise HTTPException(status_code=422, detail=(
-            f"end_date ({item['end_date']}) is before start_date ({item['start_date']})"))
+        raise HTTPException(
+            status_code=422, detail=(f"end_date ({item['end_date']}) is before start_date ({item['start_date']})")
+        )
     if not (item["area_id"] or item["h3_cells"] or item["place_ids"]):
         raise HTTPException(status_code=422, detail="name a target: area_id, h3_cells or place_ids")
     if item["area_id"] and item["area_id"] not in published_area_ids(reader):
-        raise HTTPException(status_code=422, detail=(
-            f"unknown area {item['area_id']!r}; the published areas are listed at GET /api/v1/weekly-areas"))
+        raise HTTPException(
+            status_code=422,
+            detail=(f"unknown area {item['area_id']!r}; the published areas are listed at GET /api/v1/weekly-areas"),
+        )
     bad_cells = [c for c in item["h3_cells"] if not h3.is_valid_cell(c)]
     if bad_cells:
         raise HTTPException(status_code=422, detail=f"not valid H3 cells: {', '.join(bad_cells)}")
     known_places = {p.place_id for p in PLACES}
-    bad_places = [p for p in item["place_ids"] if p not in known_places
-                  and not (p.startswith("h3_") and h3.is_valid_cell(p.removeprefix("h3_")))]
+    bad_places = [
+        p
+        for p in item["place_ids"]
+        if p not in known_places and not (p.startswith("h3_") and h3.is_valid_cell(p.removeprefix("h3_")))
+    ]
     if bad_places:
         raise HTTPException(status_code=422, detail=f"unknown places: {', '.join(bad_places)}")
     if item["status"] == "cancelled":
@@ -206,13 +236,20 @@ def check_intervention(item: dict, reader: SnapshotReader, others: dict[str, dic
     key = target_key(item["area_id"], ";".join(item["h3_cells"]), ";".join(item["place_ids"]))
     start, end = dt.date.fromisoformat(item["start_date"]), _date(item["end_date"])
     for other_id, other in others.items():
-        if (other_id != item["intervention_id"] and other["status"] != "cancelled"
-                and other["intervention_type"] == item["intervention_type"]
-                and target_key(other["area_id"], ";".join(other["h3_cells"]), ";".join(other["place_ids"])) == key
-                and overlapping(start, end, dt.date.fromisoformat(other["start_date"]), _date(other["end_date"]))):
-            raise HTTPException(status_code=409, detail=(
-                f"intervention {other_id} already has the same type and target with overlapping dates "
-                f"({other['start_date']} to {other['end_date'] or 'open'}); change that one instead"))
+        if (
+            other_id != item["intervention_id"]
+            and other["status"] != "cancelled"
+            and other["intervention_type"] == item["intervention_type"]
+            and target_key(other["area_id"], ";".join(other["h3_cells"]), ";".join(other["place_ids"])) == key
+            and overlapping(start, end, dt.date.fromisoformat(other["start_date"]), _date(other["end_date"]))
+        ):
+            raise HTTPException(
+                status_code=409,
+                detail=(
+                    f"intervention {other_id} already has the same type and target with overlapping dates "
+                    f"({other['start_date']} to {other['end_date'] or 'open'}); change that one instead"
+                ),
+            )
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -221,50 +258,77 @@ def _date(value: str | None) -> dt.date | None:
 
 def write_version(folder: Path, item: dict, principal: Principal) -> InterventionRecorded:
     written = write_record(folder, item["intervention_id"], {**item, "recorded_by": principal.name})
-    return InterventionRecorded(intervention_id=item["intervention_id"], status="recorded", revision=written.revision,
-                                landing_file=written.path.name, intervention=item)
+    return InterventionRecorded(
+        intervention_id=item["intervention_id"],
+        status="recorded",
+        revision=written.revision,
+        landing_file=written.path.name,
+        intervention=item,
+    )
 
 
 def unchanged(folder: Path, item: dict, reader: SnapshotReader) -> InterventionRecorded:
     versions = record_versions(folder, item["intervention_id"])
     latest = json.loads(versions[-1].read_text(encoding="utf-8")) if versions else {}
-    return InterventionRecorded(intervention_id=item["intervention_id"], status="unchanged",
-                                revision=int(latest.get("revision", 0)),
-                                landing_file=versions[-1].name if versions else "(published)", intervention=item)
+    return InterventionRecorded(
+        intervention_id=item["intervention_id"],
+        status="unchanged",
+        revision=int(latest.get("revision", 0)),
+        landing_file=versions[-1].name if versions else "(published)",
+        intervention=item,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Endpoints
 # ---------------------------------------------------------------------------------------------------------------
 
-@router.post("/interventions", response_model=InterventionRecorded, status_code=201,
-             responses={200: {"description": "the same intervention was already recorded (nothing changed)"},
-                        409: {"description": "the id was recorded with different content (use PATCH), or another "
-                                             "intervention has the same type, target and overlapping dates"},
-                        422: {"description": "bad input: end before start, unknown area, type, cell or place"}},
-             summary="Record an intervention (idempotent on intervention_id)")
-def create_intervention(body: InterventionIn, request: Request, response: Response, principal: Analyst,
-                        reader: Reader) -> InterventionRecorded:
+
+@router.post(
+    "/interventions",
+    response_model=InterventionRecorded,
+    status_code=201,
+    responses={
+        200: {"description": "the same intervention was already recorded (nothing changed)"},
+        409: {
+            "description": "the id was recorded with different content (use PATCH), or another "
+            "intervention has the same type, target and overlapping dates"
+        },
+        422: {"description": "bad input: end before start, unknown area, type, cell or place"},
+    },
+    summary="Record an intervention (idempotent on intervention_id)",
+)
+def create_intervention(
+    body: InterventionIn, request: Request, response: Response, principal: Analyst, reader: Reader
+) -> InterventionRecorded:
     folder = landing_folder(request)
     item = stored_form(body.model_dump())
     others = recorded_interventions(folder, reader)
     earlier = others.get(body.intervention_id)
     if earlier is not None:
         if earlier != item:
-            raise HTTPException(status_code=409, detail=(
-                f"intervention {body.intervention_id} was already recorded with different content; change it with "
-                f"PATCH /api/v1/interventions/{body.intervention_id}"))
+            raise HTTPException(
+                status_code=409,
+                detail=(
+                    f"intervention {body.intervention_id} was already recorded with different content; change it with "
+                    f"PATCH /api/v1/interventions/{body.intervention_id}"
+                ),
+            )
         response.status_code = 200
         return unchanged(folder, item, reader)
     check_intervention(item, reader, others)
     return write_version(folder, item, principal)
 
 
-@router.patch("/interventions/{intervention_id}", response_model=InterventionRecorded,
-              responses={404: {"description": "no such intervention"}},
-              summary="Change an intervention (status, dates, target ...); every change is kept as a new version")
-def change_intervention(intervention_id: str, body: InterventionChange, request: Request, principal: Analyst,
-                        reader: Reader) -> InterventionRecorded:
+@router.patch(
+    "/interventions/{intervention_id}",
+    response_model=InterventionRecorded,
+    responses={404: {"description": "no such intervention"}},
+    summary="Change an intervention (status, dates, target ...); every change is kept as a new version",
+)
+def change_intervention(
+    intervention_id: str, body: InterventionChange, request: Request, principal: Analyst, reader: Reader
+) -> InterventionRecorded:
     folder = landing_folder(request)
     others = recorded_interventions(folder, reader)
     current = others.get(intervention_id)
@@ -278,13 +342,17 @@ def change_intervention(intervention_id: str, body: InterventionChange, request:
     return write_version(folder, item, principal)
 
 
-@router.get("/interventions", response_model=list[InterventionOut], summary="Published interventions (latest "
-            "version of each; recorded ones and guard presence from guard visits)")
-def list_interventions(reader: Reader,
-                       area_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
-                       status: Annotated[str | None, Query()] = None,
-                       origin: Annotated[Literal["recorded", "guard_visits"] | None, Query()] = None,
-                       ) -> list[InterventionOut]:
+@router.get(
+    "/interventions",
+    response_model=list[InterventionOut],
+    summary="Published interventions (latest version of each; recorded ones and guard presence from guard visits)",
+)
+def list_interventions(
+    reader: Reader,
+    area_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+    status: Annotated[str | None, Query()] = None,
+    origin: Annotated[Literal["recorded", "guard_visits"] | None, Query()] = None,
+) -> list[InterventionOut]:
     table = published(reader, "fct_interventions")
     if area_id:
         table = table[table["area_id"] == area_id]
@@ -292,23 +360,35 @@ def list_interventions(reader: Reader,
         table = table[table["status"] == STATUS_BY_NAME.get(status.casefold(), status)]
     if origin:
         table = table[table["origin"] == origin]
-    return [InterventionOut(**{
-        **{k: (None if isinstance(v, float) and pd.isna(v) else v) for k, v in row.items()
-           if k in InterventionOut.model_fields},
-        "h3_cells": split(row["h3_cells"]), "place_ids": split(row["place_ids"]),
-        "start_date": pd.Timestamp(row["start_date"]).date(),
-        "end_date": None if pd.isna(row["end_date"]) else pd.Timestamp(row["end_date"]).date(),
-        "decided_week_start": None if pd.isna(row["decided_week_start"]) else
-        pd.Timestamp(row["decided_week_start"]).date(),
-        "revision": None if pd.isna(row["revision"]) else int(row["revision"]),
-    }) for row in table.sort_values(["start_date", "intervention_id"]).to_dict(orient="records")]
+    return [
+        InterventionOut(
+            **{
+                **{
+                    k: (None if isinstance(v, float) and pd.isna(v) else v)
+                    for k, v in row.items()
+                    if k in InterventionOut.model_fields
+                },
+                "h3_cells": split(row["h3_cells"]),
+                "place_ids": split(row["place_ids"]),
+                "start_date": pd.Timestamp(row["start_date"]).date(),
+                "end_date": None if pd.isna(row["end_date"]) else pd.Timestamp(row["end_date"]).date(),
+                "decided_week_start": None
+                if pd.isna(row["decided_week_start"])
+                else pd.Timestamp(row["decided_week_start"]).date(),
+                "revision": None if pd.isna(row["revision"]) else int(row["revision"]),
+            }
+        )
+        for row in table.sort_values(["start_date", "intervention_id"]).to_dict(orient="records")
+    ]
 
 
-@router.get("/interventions/follow-up", summary="Before/after follow-up of every intervention: counts and harm in "
-            "the target, the displacement buffer and the comparison areas, the weighted displacement difference "
-            "with its z-score and 95 % interval, and a plain-language verdict")
-def follow_up(reader: Reader,
-              intervention_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None) -> dict:
+@router.get(
+    "/interventions/follow-up",
+    summary="Before/after follow-up of every intervention: counts and harm in "
+    "the target, the displacement buffer and the comparison areas, the weighted displacement difference "
+    "with its z-score and 95 % interval, and a plain-language verdict",
+)
+def follow_up(reader: Reader, intervention_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None) -> dict:
     table = published(reader, "fct_intervention_followup")
     if intervention_id:
         table = table[table["intervention_id"] == intervention_id]
@@ -324,14 +404,23 @@ def follow_up(reader: Reader,
 @router.get("/interventions/trend", summary="Weekly incidents of one area (the dashboard's timeline)")
 def area_trend(reader: Reader, area_id: Annotated[str, Query(pattern=ID_PATTERN)]) -> list[dict]:
     try:
-        rows = reader.rows("select week_start, n_est_reports, n_police_crimes from fct_area_week where area_id = ? "
-                           "order by week_start", [area_id])
+        rows = reader.rows(
+            "select week_start, n_est_reports, n_police_crimes from fct_area_week where area_id = ? "
+            "order by week_start",
+            [area_id],
+        )
     except duckdb.CatalogException as exc:
         raise HTTPException(status_code=503, detail="fct_area_week is not published yet") from exc
     if not rows:
         raise HTTPException(status_code=404, detail=f"no weekly data for area {area_id!r}")
-    return [{"week_start": r["week_start"].isoformat(), "n_est_reports": int(r["n_est_reports"]),
-             "n_police_crimes": int(r["n_police_crimes"])} for r in rows]
+    return [
+        {
+            "week_start": r["week_start"].isoformat(),
+            "n_est_reports": int(r["n_est_reports"]),
+            "n_police_crimes": int(r["n_police_crimes"]),
+        }
+        for r in rows
+    ]
 
 
 @router.get("/interventions/map", summary="Intervention targets as GeoJSON (H3 cells), with the area outlines")
@@ -341,14 +430,28 @@ def intervention_map(reader: Reader) -> dict:
     for row in table.to_dict(orient="records"):
         for cell in split(row["target_cells"]):
             ring = [[lon, lat] for lat, lon in h3.cell_to_boundary(cell)]
-            features.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring + ring[:1]]},
-                             "properties": {"kind": "target", "intervention_id": row["intervention_id"],
-                                            "intervention_type": row["intervention_type"], "h3_cell": cell}})
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Polygon", "coordinates": [ring + ring[:1]]},
+                    "properties": {
+                        "kind": "target",
+                        "intervention_id": row["intervention_id"],
+                        "intervention_type": row["intervention_type"],
+                        "h3_cell": cell,
+                    },
+                }
+            )
     try:  # area outlines are published by the guard assets; the map works without them
         areas = reader.rows("select area_id, area_name, geometry_geojson from dim_guard_map_areas order by area_id")
     except duckdb.CatalogException:
         areas = []
-    features += [{"type": "Feature", "geometry": json.loads(a["geometry_geojson"]),
-                  "properties": {"kind": "area", "area_id": a["area_id"], "area_name": a["area_name"]}}
-                 for a in areas]
+    features += [
+        {
+            "type": "Feature",
+            "geometry": json.loads(a["geometry_geojson"]),
+            "properties": {"kind": "area", "area_id": a["area_id"], "area_name": a["area_name"]},
+        }
+        for a in areas
+    ]
     return {"type": "FeatureCollection", "features": features}

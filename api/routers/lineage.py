@@ -44,16 +44,20 @@ MART_COUNTS = {
 SOURCE_OF_COUNT = {"n_est_reports": "est_reports", "n_police_crimes": "police_crimes"}
 MART_COLUMNS = {
     "fct_area_week": "area_id, area_name, week_start, iso_year, iso_week, n_est_reports, n_police_crimes, "
-                     "est_severity_sum, harm_sum",
+    "est_severity_sum, harm_sum",
     "fct_area_tertial": "area_id, area_name, tertial_id, n_est_reports, n_police_crimes, n_incidents, "
-                        "est_severity_sum, harm_sum",
+    "est_severity_sum, harm_sum",
     "fct_place_week": "h3_cell, area_id, week_start, iso_year, iso_week, n_est_reports, n_police_crimes, "
-                      "n_incidents, est_severity_sum, harm_sum",
+    "n_incidents, est_severity_sum, harm_sum",
 }
-INCIDENT_COLUMNS = ("incident_key, source, incident_id, occurred_at_utc, category_code, weight, weight_kind, "
-                    "area_id, week_start, tertial_id, h3_cell, batch_id, source_file, source_row")
-BATCH_COLUMNS = ("batch_id, batch_seq, source, source_file, source_sha256, file_bytes, status, rows_read, "
-                 "rows_accepted, rows_quarantined, rows_superseded, partition_key, run_id, triggered_by, loaded_at")
+INCIDENT_COLUMNS = (
+    "incident_key, source, incident_id, occurred_at_utc, category_code, weight, weight_kind, "
+    "area_id, week_start, tertial_id, h3_cell, batch_id, source_file, source_row"
+)
+BATCH_COLUMNS = (
+    "batch_id, batch_seq, source, source_file, source_sha256, file_bytes, status, rows_read, "
+    "rows_accepted, rows_quarantined, rows_superseded, partition_key, run_id, triggered_by, loaded_at"
+)
 
 
 def parse_tertial(value: str) -> str:
@@ -77,9 +81,12 @@ def _require_tables(reader: SnapshotReader, mart: str) -> None:
     present = {r["table_name"] for r in reader.rows("select table_name from duckdb_tables()")}
     missing = [t for t in (*LINEAGE_TABLES, mart) if t not in present]
     if missing:
-        raise HTTPException(status_code=503, detail=f"the served snapshot {reader.snapshot_id} lacks "
-                            f"{', '.join(missing)}; publish a new snapshot (the tertial marts come from the "
-                            "tertial_refresh job)")
+        raise HTTPException(
+            status_code=503,
+            detail=f"the served snapshot {reader.snapshot_id} lacks "
+            f"{', '.join(missing)}; publish a new snapshot (the tertial marts come from the "
+            "tertial_refresh job)",
+        )
 
 
 def _in_list(values: list) -> str:
@@ -95,39 +102,66 @@ def trace(reader: SnapshotReader, mart: str, keys: dict[str, Any], label: str, u
     if not rows:
         column, value = unknown
         known = reader.rows(f"select 1 from {mart} where {column} = ? limit 1", [value])  # noqa: S608
-        detail = (f"no row of {mart} for {label}" if known
-                  else f"{column} {value!r} does not occur in {mart}")
+        detail = f"no row of {mart} for {label}" if known else f"{column} {value!r} does not occur in {mart}"
         raise HTTPException(status_code=404, detail=detail)
     mart_row = _clean(rows[0])
 
-    incidents = [_clean(r) for r in reader.rows(
-        f"select {INCIDENT_COLUMNS} from lineage_incidents where {where} "  # noqa: S608 (constants)
-        "order by occurred_at_utc, incident_key", params)]
-    lineage_counts = {count: sum(i["source"] == SOURCE_OF_COUNT[count] for i in incidents)
-                      for count in MART_COUNTS[mart]}
-    counts = {count: {"mart": mart_row[count], "lineage": lineage_counts[count],
-                      "matches": mart_row[count] == lineage_counts[count]} for count in MART_COUNTS[mart]}
+    incidents = [
+        _clean(r)
+        for r in reader.rows(
+            f"select {INCIDENT_COLUMNS} from lineage_incidents where {where} "  # noqa: S608 (constants)
+            "order by occurred_at_utc, incident_key",
+            params,
+        )
+    ]
+    lineage_counts = {
+        count: sum(i["source"] == SOURCE_OF_COUNT[count] for i in incidents) for count in MART_COUNTS[mart]
+    }
+    counts = {
+        count: {
+            "mart": mart_row[count],
+            "lineage": lineage_counts[count],
+            "matches": mart_row[count] == lineage_counts[count],
+        }
+        for count in MART_COUNTS[mart]
+    }
 
     batch_ids = sorted({i["batch_id"] for i in incidents})
     per_batch = pd.Series([i["batch_id"] for i in incidents], dtype=object).value_counts().to_dict()
-    batches = [_clean({**r, "incidents_counted_here": int(per_batch.get(r["batch_id"], 0))}) for r in reader.rows(
-        f"select {BATCH_COLUMNS} from audit_batches where batch_id in {_in_list(batch_ids)} "  # noqa: S608
-        "order by batch_seq", batch_ids)]
-    quarantined = [_clean(r) for r in reader.rows(
-        "select batch_id, source, source_file, source_row, reason_code, reason, all_reasons "
-        f"from audit_quarantine_rows where batch_id in {_in_list(batch_ids)} "  # noqa: S608
-        "order by batch_id, source_row", batch_ids)]
+    batches = [
+        _clean({**r, "incidents_counted_here": int(per_batch.get(r["batch_id"], 0))})
+        for r in reader.rows(
+            f"select {BATCH_COLUMNS} from audit_batches where batch_id in {_in_list(batch_ids)} "  # noqa: S608
+            "order by batch_seq",
+            batch_ids,
+        )
+    ]
+    quarantined = [
+        _clean(r)
+        for r in reader.rows(
+            "select batch_id, source, source_file, source_row, reason_code, reason, all_reasons "
+            f"from audit_quarantine_rows where batch_id in {_in_list(batch_ids)} "  # noqa: S608
+            "order by batch_id, source_row",
+            batch_ids,
+        )
+    ]
     for row in quarantined:
         row["all_reasons"] = json.loads(row["all_reasons"])
 
     graph = pd.DataFrame(reader.rows("select * from lineage_models"))
-    models = [{k: m[k] for k in ("name", "resource_type", "schema", "file_path", "checksum")}
-              for m in (upstream_models(graph, mart) if not graph.empty else [])]
+    models = [
+        {k: m[k] for k in ("name", "resource_type", "schema", "file_path", "checksum")}
+        for m in (upstream_models(graph, mart) if not graph.empty else [])
+    ]
     asset_keys = {f"{m['schema']}/{m['name']}" for m in models} | {"raw/" + s for s in SOURCE_OF_COUNT.values()}
     snapshot = reader.rows("select snapshot_id, built_at, run_id, git_commit from snapshot")[0]
-    checks = [_clean(r) for r in reader.rows(
-        "select asset_key, check_name, passed, severity, description, evaluated_at from run_checks "
-        "order by asset_key, check_name")]
+    checks = [
+        _clean(r)
+        for r in reader.rows(
+            "select asset_key, check_name, passed, severity, description, evaluated_at from run_checks "
+            "order by asset_key, check_name"
+        )
+    ]
     path_checks = [c for c in checks if c["asset_key"] in asset_keys or c["asset_key"] == f"marts/{mart}"]
 
     return {
@@ -143,32 +177,51 @@ def trace(reader: SnapshotReader, mart: str, keys: dict[str, Any], label: str, u
         "models": models,
         "git_commit": snapshot["git_commit"] or "unknown",
         "snapshot": snapshot,
-        "checks": {"run_id": snapshot["run_id"], "all_passed": all(c["passed"] for c in checks),
-                   "n_checks": len(checks), "failed": [c for c in checks if not c["passed"]],
-                   "on_path": path_checks},
+        "checks": {
+            "run_id": snapshot["run_id"],
+            "all_passed": all(c["passed"] for c in checks),
+            "n_checks": len(checks),
+            "failed": [c for c in checks if not c["passed"]],
+            "on_path": path_checks,
+        },
     }
 
 
 @router.get("/area-week/{area_id}/{week}", summary="Lineage of one row of the weekly area mart")
 def area_week(area_id: str, week: str, reader: Reader) -> dict:
     week_start = parse_iso_week(week)
-    return trace(reader, "fct_area_week", {"area_id": area_id, "week_start": week_start},
-                 f"area {area_id} in week {week}", ("area_id", area_id))
+    return trace(
+        reader,
+        "fct_area_week",
+        {"area_id": area_id, "week_start": week_start},
+        f"area {area_id} in week {week}",
+        ("area_id", area_id),
+    )
 
 
 @router.get("/area-tertial/{area_id}/{tertial}", summary="Lineage of one row of the tertial area mart")
 def area_tertial(area_id: str, tertial: str, reader: Reader) -> dict:
     tertial_id = parse_tertial(tertial)
-    return trace(reader, "fct_area_tertial", {"area_id": area_id, "tertial_id": tertial_id},
-                 f"area {area_id} in tertial {tertial}", ("area_id", area_id))
+    return trace(
+        reader,
+        "fct_area_tertial",
+        {"area_id": area_id, "tertial_id": tertial_id},
+        f"area {area_id} in tertial {tertial}",
+        ("area_id", area_id),
+    )
 
 
 @router.get("/place-week/{h3_cell}/{week}", summary="Lineage of one row of the weekly place mart (H3 cell)")
 def place_week(h3_cell: str, week: str, reader: Reader) -> dict:
     cell = parse_h3_cell(h3_cell)
     week_start = parse_iso_week(week)
-    return trace(reader, "fct_place_week", {"h3_cell": cell, "week_start": week_start},
-                 f"cell {cell} in week {week}", ("h3_cell", cell))
+    return trace(
+        reader,
+        "fct_place_week",
+        {"h3_cell": cell, "week_start": week_start},
+        f"cell {cell} in week {week}",
+        ("h3_cell", cell),
+    )
 
 
 @docs_router.get("/docs/dbt", include_in_schema=False)

@@ -29,8 +29,11 @@ Places = Annotated[Mart, Depends(mart_access(*ALL_ROLES))]
 ORDER = "week_start, n_incidents_8w desc nulls last, h3_cell"
 
 
-@router.get("/place-weeks", response_model=Page[PlaceWeek] | Page[PublicPlaceWeek],
-            summary=f"H3 cells per week with hot-spot statistics, paged (order: {ORDER})")
+@router.get(
+    "/place-weeks",
+    response_model=Page[PlaceWeek] | Page[PublicPlaceWeek],
+    summary=f"H3 cells per week with hot-spot statistics, paged (order: {ORDER})",
+)
 def place_weeks(
     mart: Places,
     from_week: FromWeek = None,
@@ -49,11 +52,15 @@ def place_weeks(
         areas = mart.known_areas(area)
         # The public variant (H3 resolution 8) carries no area id: a cell is in an area when one of its resolution-9
         # children is, by the full mart (an attribute of the cell, not a count).
-        cells = "p.h3_cell in (select h3_parent_r8 from fct_place_week where area_id in ({}))" if mart.public \
+        cells = (
+            "p.h3_cell in (select h3_parent_r8 from fct_place_week where area_id in ({}))"
+            if mart.public
             else "p.area_id in ({})"
+        )
         sql += " and " + cells.format(", ".join("?" * len(areas)))
         params += areas
     if hot_only:
         sql += " and p.has_hot_spot" if mart.public else " and p.is_hot_spot"
-    return mart.page(PublicPlaceWeek if mart.public else PlaceWeek, sql, params, ORDER, limit, offset,
-                     name="place_weeks")
+    return mart.page(
+        PublicPlaceWeek if mart.public else PlaceWeek, sql, params, ORDER, limit, offset, name="place_weeks"
+    )

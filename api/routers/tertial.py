@@ -31,16 +31,22 @@ ORDER = "tertial_id, rank nulls last, area_id"
 @router.get("/tertials", response_model=list[str], summary="Tertials in the tertial area mart, newest first")
 def tertials(mart: Tertial) -> Response:
     rows = mart.rows(f"select distinct tertial_id from {mart.table('fct_area_tertial')} order by 1 desc")
-    return Response(content=json.dumps([r["tertial_id"] for r in rows]), media_type="application/json",
-                    headers=mart.headers())
+    return Response(
+        content=json.dumps([r["tertial_id"] for r in rows]), media_type="application/json", headers=mart.headers()
+    )
 
 
-@router.get("/area-tertials", response_model=Page[AreaTertial] | Page[PublicAreaTertial],
-            summary=f"The priority ranking of one or more tertials, paged (order: {ORDER})")
+@router.get(
+    "/area-tertials",
+    response_model=Page[AreaTertial] | Page[PublicAreaTertial],
+    summary=f"The priority ranking of one or more tertials, paged (order: {ORDER})",
+)
 def area_tertials(
     mart: Tertial,
-    tertial: Annotated[list[str] | None, Query(description="tertial ids such as 2026-T1 (repeat for several; "
-                                                           "default the latest)", max_length=12)] = None,
+    tertial: Annotated[
+        list[str] | None,
+        Query(description="tertial ids such as 2026-T1 (repeat for several; default the latest)", max_length=12),
+    ] = None,
     area: AreaFilter = None,
     limit: Limit = DEFAULT_PAGE_SIZE,
     offset: Offset = 0,
@@ -58,5 +64,6 @@ def area_tertials(
         areas = mart.known_areas(area)
         sql += f" and area_id in ({', '.join('?' * len(areas))})"
         params += areas
-    return mart.page(PublicAreaTertial if mart.public else AreaTertial, sql, params, ORDER, limit, offset,
-                     name="area_tertials")
+    return mart.page(
+        PublicAreaTertial if mart.public else AreaTertial, sql, params, ORDER, limit, offset, name="area_tertials"
+    )

@@ -35,9 +35,14 @@ from api.routers.models import AreaWeek, PublicAreaWeek
 
 router = APIRouter(prefix="/api/v1", tags=["weekly area mart"], responses=CSV_RESPONSES)
 Weekly = Annotated[Mart, Depends(mart_access(*ALL_ROLES))]
-Category = Annotated[str | None, Query(description="only area-weeks with at least one EST report of this category "
-                                                   "code (e.g. skadegorelse); not for the public role",
-                                       pattern=CATEGORY_PATTERN)]
+Category = Annotated[
+    str | None,
+    Query(
+        description="only area-weeks with at least one EST report of this category "
+        "code (e.g. skadegorelse); not for the public role",
+        pattern=CATEGORY_PATTERN,
+    ),
+]
 ORDER = "week_start, area_id"
 
 
@@ -63,8 +68,11 @@ def filters(mart: Mart, first: date, last: date, areas: list[str] | None, catego
         params += wanted
     if category:
         if mart.public:
-            raise HTTPException(status_code=403, detail="the category breakdown is not published for the public "
-                                                        "role (counts below the suppression threshold)")
+            raise HTTPException(
+                status_code=403,
+                detail="the category breakdown is not published for the public "
+                "role (counts below the suppression threshold)",
+            )
         sql += " and coalesce(cast(json_extract(n_est_by_category, ?) as integer), 0) > 0"
         params.append(f'$."{category}"')
     return sql, params
@@ -77,16 +85,23 @@ def model_for(mart: Mart) -> type[BaseModel]:
 @router.get("/weeks", response_model=list[str], summary="ISO weeks in the weekly area mart, newest first")
 def weeks(mart: Weekly) -> Response:
     rows = mart.rows(f"select distinct week_start from {mart.table('fct_area_week')} order by 1 desc")
-    return Response(content=json.dumps([iso_week_label(r["week_start"]) for r in rows]),
-                    media_type="application/json", headers=mart.headers())
+    return Response(
+        content=json.dumps([iso_week_label(r["week_start"]) for r in rows]),
+        media_type="application/json",
+        headers=mart.headers(),
+    )
 
 
-@router.get("/weekly-areas", response_model=WeeklyAreas,
-            summary="One week across all areas (ordered by EST reports, most first, then area id)")
+@router.get(
+    "/weekly-areas",
+    response_model=WeeklyAreas,
+    summary="One week across all areas (ordered by EST reports, most first, then area id)",
+)
 def weekly_areas(
     mart: Weekly,
-    week: Annotated[str | None, Query(description="ISO week such as 2026-W47; default the latest week",
-                                      max_length=10)] = None,
+    week: Annotated[
+        str | None, Query(description="ISO week such as 2026-W47; default the latest week", max_length=10)
+    ] = None,
     area: AreaFilter = None,
     category: Category = None,
 ) -> Response:
@@ -97,13 +112,25 @@ def weekly_areas(
     rows = mart.rows(f"select * {sql} order by n_est_reports desc nulls last, area_id", params)
     if not rows and not (area or category):
         raise HTTPException(status_code=404, detail=f"no data for week {iso_week_label(week_start)}")
-    return mart.respond(model_for(mart), rows, name=f"weekly_areas_{iso_week_label(week_start)}", envelope=lambda items:
-                        WeeklyAreas(week=iso_week_label(week_start), week_start=week_start,
-                                    snapshot_id=mart.reader.snapshot_id, public=mart.public, areas=items))
+    return mart.respond(
+        model_for(mart),
+        rows,
+        name=f"weekly_areas_{iso_week_label(week_start)}",
+        envelope=lambda items: WeeklyAreas(
+            week=iso_week_label(week_start),
+            week_start=week_start,
+            snapshot_id=mart.reader.snapshot_id,
+            public=mart.public,
+            areas=items,
+        ),
+    )
 
 
-@router.get("/area-weeks", response_model=Page[AreaWeek] | Page[PublicAreaWeek],
-            summary=f"The weekly area mart over a week range, paged (order: {ORDER})")
+@router.get(
+    "/area-weeks",
+    response_model=Page[AreaWeek] | Page[PublicAreaWeek],
+    summary=f"The weekly area mart over a week range, paged (order: {ORDER})",
+)
 def area_weeks(
     mart: Weekly,
     from_week: FromWeek = None,
@@ -118,8 +145,11 @@ def area_weeks(
     return mart.page(model_for(mart), sql, params, ORDER, limit, offset, name="area_weeks")
 
 
-@router.get("/areas/{area_id}/weeks", response_model=Page[AreaWeek] | Page[PublicAreaWeek],
-            summary="One area across weeks, paged (order: week_start); default the latest 26 weeks")
+@router.get(
+    "/areas/{area_id}/weeks",
+    response_model=Page[AreaWeek] | Page[PublicAreaWeek],
+    summary="One area across weeks, paged (order: week_start); default the latest 26 weeks",
+)
 def one_area_weeks(
     mart: Weekly,
     area_id: Annotated[str, Path(pattern=AREA_PATTERN)],

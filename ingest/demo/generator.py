@@ -52,6 +52,7 @@ STOCKHOLM = ZoneInfo("Europe/Stockholm")
 # Scenario
 # ---------------------------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Effect:
     """A planted change: the intensity at a place or area is multiplied while the effect runs."""
@@ -70,8 +71,14 @@ class Effect:
 
 
 EST_CATEGORY_MIX: dict[str, float] = {
-    "skadegorelse": 0.27, "nedskrapning": 0.12, "samling_personer": 0.18, "ordningsstorning": 0.14,
-    "narkotika": 0.07, "otrygg_plats": 0.12, "incident_mot_anstalld": 0.04, "brott_ovrigt": 0.05,
+    "skadegorelse": 0.27,
+    "nedskrapning": 0.12,
+    "samling_personer": 0.18,
+    "ordningsstorning": 0.14,
+    "narkotika": 0.07,
+    "otrygg_plats": 0.12,
+    "incident_mot_anstalld": 0.04,
+    "brott_ovrigt": 0.05,
     "arrangemang": 0.01,
 }
 EST_SUBCATEGORIES: dict[str, tuple[str, ...]] = {
@@ -83,15 +90,22 @@ EST_SUBCATEGORIES: dict[str, tuple[str, ...]] = {
     "brott_ovrigt": ("Inbrott", "Rån", "Stöld"),
 }
 EST_LABELS: dict[str, str] = {
-    "skadegorelse": "Skadegörelse", "nedskrapning": "Nedskräpning",
+    "skadegorelse": "Skadegörelse",
+    "nedskrapning": "Nedskräpning",
     "samling_personer": "Otrygghetsskapande samling av personer",
-    "ordningsstorning": "Annat otrygghetsskapande eller ordningsstörande", "narkotika": "Narkotika",
-    "otrygg_plats": "Otrygg plats", "incident_mot_anstalld": "Incident mot anställd",
-    "brott_ovrigt": "Övrigt brott", "arrangemang": "Arrangemang",
+    "ordningsstorning": "Annat otrygghetsskapande eller ordningsstörande",
+    "narkotika": "Narkotika",
+    "otrygg_plats": "Otrygg plats",
+    "incident_mot_anstalld": "Incident mot anställd",
+    "brott_ovrigt": "Övrigt brott",
+    "arrangemang": "Arrangemang",
 }
 # Season: amplitude of a yearly cosine peaking mid-July (positive) or mid-January (negative).
 EST_SEASON: dict[str, float] = {
-    "samling_personer": 0.35, "ordningsstorning": 0.25, "nedskrapning": 0.30, "otrygg_plats": -0.35,
+    "samling_personer": 0.35,
+    "ordningsstorning": 0.25,
+    "nedskrapning": 0.30,
+    "otrygg_plats": -0.35,
     "skadegorelse": 0.10,
 }
 REPORTERS: tuple[tuple[str, str, float], ...] = (
@@ -123,17 +137,36 @@ POLICE_OFFENCES: tuple[tuple[str, str, str, float, float], ...] = (
 )
 
 DESCRIPTIONS: dict[str, tuple[str, ...]] = {
-    "skadegorelse": ("Nytt klotter på väggen vid entrén.", "Krossad glasruta i busskuren.",
-                     "Papperskorg har eldats upp.", "Sönderslagen belysningsstolpe.", "Repor och klotter på dörrar."),
+    "skadegorelse": (
+        "Nytt klotter på väggen vid entrén.",
+        "Krossad glasruta i busskuren.",
+        "Papperskorg har eldats upp.",
+        "Sönderslagen belysningsstolpe.",
+        "Repor och klotter på dörrar.",
+    ),
     "nedskrapning": ("Mycket skräp och glas på marken.", "Nedskräpning efter helgen.", "Överfulla soptunnor."),
-    "samling_personer": ("Grupp ungdomar samlas och stör förbipasserande.", "Ca tio personer i trapphuset sent.",
-                         "Samling vid entrén, högljudda.", "Gäng som uppehåller sig i garaget."),
-    "ordningsstorning": ("Bråk mellan några personer, lugnade sig efter en stund.", "Mopeder kör på gångbanan.",
-                         "Högljudd person som hotar förbipasserande.", "Någon sover i förrådet."),
-    "narkotika": ("Misstänkt langning vid bänkarna.", "Hittade använda kanyler i buskarna.",
-                  "Lukt av cannabis i trapphuset."),
-    "otrygg_plats": ("Trasig belysning längs gångvägen, mycket mörkt.", "Buskage skymmer sikten vid tunneln.",
-                     "Öde och mörkt på kvällarna."),
+    "samling_personer": (
+        "Grupp ungdomar samlas och stör förbipasserande.",
+        "Ca tio personer i trapphuset sent.",
+        "Samling vid entrén, högljudda.",
+        "Gäng som uppehåller sig i garaget.",
+    ),
+    "ordningsstorning": (
+        "Bråk mellan några personer, lugnade sig efter en stund.",
+        "Mopeder kör på gångbanan.",
+        "Högljudd person som hotar förbipasserande.",
+        "Någon sover i förrådet.",
+    ),
+    "narkotika": (
+        "Misstänkt langning vid bänkarna.",
+        "Hittade använda kanyler i buskarna.",
+        "Lukt av cannabis i trapphuset.",
+    ),
+    "otrygg_plats": (
+        "Trasig belysning längs gångvägen, mycket mörkt.",
+        "Buskage skymmer sikten vid tunneln.",
+        "Öde och mörkt på kvällarna.",
+    ),
     "incident_mot_anstalld": ("Personal blev hotad under rundan.", "Anställd hindrades i sitt arbete."),
     "brott_ovrigt": ("Inbrott i förråd.", "Stöld av cykel vid stationen.", "Försök till rån vid bankomaten."),
     "arrangemang": ("Stort arrangemang i området, lugnt.", "Konsert, mycket folk i rörelse."),
@@ -152,8 +185,16 @@ PII_SNIPPETS: tuple[str, ...] = (
 
 # Faults planted in the weekly exports: each bad row breaks exactly one rule.
 FAULT_KINDS: tuple[str, ...] = (
-    "unknown_category", "swapped_lat_lon", "outside_municipality", "future_timestamp", "duplicate_id_in_file",
-    "sweref_as_wgs84", "missing_id", "invalid_timestamp", "before_system_start", "outside_sweden",
+    "unknown_category",
+    "swapped_lat_lon",
+    "outside_municipality",
+    "future_timestamp",
+    "duplicate_id_in_file",
+    "sweref_as_wgs84",
+    "missing_id",
+    "invalid_timestamp",
+    "before_system_start",
+    "outside_sweden",
 )
 
 
@@ -166,13 +207,32 @@ def default_effects(first_monday: date, weeks: int) -> tuple[Effect, ...]:
     emerging_start = week(int(weeks * 0.70))
     short_start = week(int(weeks * 0.35))
     return (
-        Effect("stenhagen_emerging", "A gathering and vandalism problem emerges at Stenhagens centrum",
-               "p_stenhagens_centrum", emerging_start, None, 7.0,
-               ("samling_personer", "skadegorelse", "ordningsstorning", "narkotika")),
-        Effect("granby_increase", "Everything in Gränby rises by 80 % from a tertial onward", "granby",
-               _tertial_start(week(int(weeks * 0.55))), None, 1.8),
-        Effect("valsatra_vandalism_wave", "A ten-week vandalism wave at Valsätra centrum", "p_valsatra_centrum",
-               short_start, short_start + timedelta(weeks=10) - timedelta(days=1), 6.0, ("skadegorelse",)),
+        Effect(
+            "stenhagen_emerging",
+            "A gathering and vandalism problem emerges at Stenhagens centrum",
+            "p_stenhagens_centrum",
+            emerging_start,
+            None,
+            7.0,
+            ("samling_personer", "skadegorelse", "ordningsstorning", "narkotika"),
+        ),
+        Effect(
+            "granby_increase",
+            "Everything in Gränby rises by 80 % from a tertial onward",
+            "granby",
+            _tertial_start(week(int(weeks * 0.55))),
+            None,
+            1.8,
+        ),
+        Effect(
+            "valsatra_vandalism_wave",
+            "A ten-week vandalism wave at Valsätra centrum",
+            "p_valsatra_centrum",
+            short_start,
+            short_start + timedelta(weeks=10) - timedelta(days=1),
+            6.0,
+            ("skadegorelse",),
+        ),
     )
 
 
@@ -221,6 +281,7 @@ class DemoConfig:
 # The intensity model
 # ---------------------------------------------------------------------------------------------------------------
 
+
 @dataclass
 class _Unit:
     unit_id: str  # place_id or area_id
@@ -244,13 +305,22 @@ def _build_world(seed: int) -> _World:
     polygons = uppsala.district_polygons()
     units: list[_Unit] = []
     for place in PLACES:
-        units.append(_Unit(place.place_id, place.area_id, "place", place.lat, place.lon, place.weight * 3.0,
-                           place.name, place.setting))
+        units.append(
+            _Unit(
+                place.place_id,
+                place.area_id,
+                "place",
+                place.lat,
+                place.lon,
+                place.weight * 3.0,
+                place.name,
+                place.setting,
+            )
+        )
     for district in all_districts():
         # Residents generate diffuse events; the rural area is large but quiet.
         weight = district.population / 1_000 * district.risk * 0.35
-        units.append(_Unit(district.area_id, district.area_id, "area", district.lat, district.lon, weight, None,
-                           None))
+        units.append(_Unit(district.area_id, district.area_id, "area", district.lat, district.lon, weight, None, None))
     rng = np.random.default_rng([seed, 0])
     area_points = {}
     for district in all_districts():
@@ -286,8 +356,9 @@ def _season(day: date, amplitude: float) -> float:
 
 
 # Hour-of-day weights (0..23): quiet nights, rising through the afternoon, peaking 17–22.
-HOUR_WEIGHTS = np.array([2, 1.5, 1, 0.6, 0.4, 0.4, 0.6, 1, 1.5, 2, 2.2, 2.5, 3, 3.2, 3.5, 4.5, 5.5, 6.5, 7, 7.2, 7,
-                         6, 4.5, 3], float)
+HOUR_WEIGHTS = np.array(
+    [2, 1.5, 1, 0.6, 0.4, 0.4, 0.6, 1, 1.5, 2, 2.2, 2.5, 3, 3.2, 3.5, 4.5, 5.5, 6.5, 7, 7.2, 7, 6, 4.5, 3], float
+)
 WEEKDAY_WEIGHTS = np.array([0.9, 0.9, 0.95, 1.0, 1.35, 1.45, 1.05], float)  # Monday..Sunday
 
 
@@ -304,8 +375,16 @@ def _unit_weights(world: _World, effects: tuple[Effect, ...], category: str, sou
     return weights
 
 
-def _sample_events(rng: np.random.Generator, world: _World, effects: tuple[Effect, ...], week_start: date,
-                   categories: dict[str, float], seasons: dict[str, float], rate: float, source: str) -> pd.DataFrame:
+def _sample_events(
+    rng: np.random.Generator,
+    world: _World,
+    effects: tuple[Effect, ...],
+    week_start: date,
+    categories: dict[str, float],
+    seasons: dict[str, float],
+    rate: float,
+    source: str,
+) -> pd.DataFrame:
     """Events of one week for one source: category, unit, local time and WGS84 point."""
     base_weights = np.array([u.weight for u in world.units], float)
     rows = []
@@ -332,16 +411,19 @@ def _sample_events(rng: np.random.Generator, world: _World, effects: tuple[Effec
             else:
                 lat, lon = world.area_points[unit.area_id][pool_pick[k]]
             local = datetime.combine(week_start + timedelta(days=int(day_idx[k])), datetime.min.time()) + timedelta(
-                hours=int(hours[k]), minutes=int(minutes[k]))
+                hours=int(hours[k]), minutes=int(minutes[k])
+            )
             rows.append((category, unit.unit_id, unit.area_id, unit.place_name, unit.setting, local, lat, lon))
-    frame = pd.DataFrame(rows, columns=["category", "unit_id", "area_id", "place_name", "setting", "local_time",
-                                        "lat", "lon"])
+    frame = pd.DataFrame(
+        rows, columns=["category", "unit_id", "area_id", "place_name", "setting", "local_time", "lat", "lon"]
+    )
     return frame.sort_values(["local_time", "category", "unit_id"], kind="stable").reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # EST reports
 # ---------------------------------------------------------------------------------------------------------------
+
 
 def _week_rng(seed: int, week_start: date, stream: int) -> np.random.Generator:
     year, week, _ = week_start.isocalendar()
@@ -351,8 +433,16 @@ def _week_rng(seed: int, week_start: date, stream: int) -> np.random.Generator:
 def est_reports_week(config: DemoConfig, world: _World, week_start: date) -> tuple[pd.DataFrame, list[dict]]:
     """One week's EST export rows (Swedish export headers, local times as text) and the planted faults."""
     rng = _week_rng(config.seed, week_start, 1)
-    events = _sample_events(rng, world, config.resolved_effects(), week_start, EST_CATEGORY_MIX, EST_SEASON,
-                            config.est_reports_per_week * config.scale, "est_reports")
+    events = _sample_events(
+        rng,
+        world,
+        config.resolved_effects(),
+        week_start,
+        EST_CATEGORY_MIX,
+        EST_SEASON,
+        config.est_reports_per_week * config.scale,
+        "est_reports",
+    )
     n = len(events)
     year, week, _ = week_start.isocalendar()
     reporter_p = np.array([r[2] for r in REPORTERS])
@@ -379,7 +469,10 @@ def est_reports_week(config: DemoConfig, world: _World, week_start: date) -> tup
                 "Rapport-ID": f"EST-{year}{week:02d}-{k + 1:05d}",
                 "Händelsetid": observed.strftime("%Y-%m-%d %H:%M"),
                 "Händelsetid till": (observed + timedelta(minutes=30 * int(1 + rng.integers(4)))).strftime(
-                    "%Y-%m-%d %H:%M") if window[k] else "",
+                    "%Y-%m-%d %H:%M"
+                )
+                if window[k]
+                else "",
                 "Inrapporterad": submitted.strftime("%Y-%m-%d %H:%M"),
                 "Organisation": org,
                 "Roll": role,
@@ -389,7 +482,9 @@ def est_reports_week(config: DemoConfig, world: _World, week_start: date) -> tup
                 "Longitud": round(float(ev.lon), 6),
                 "Plats": ev.place_name or "",
                 "Miljö": ev.setting or ("utomhus" if rng.random() < 0.7 else "trapphus"),
-                "Antal personer": PEOPLE_BANDS[bands[k]] if category in ("samling_personer", "ordningsstorning") else "",
+                "Antal personer": PEOPLE_BANDS[bands[k]]
+                if category in ("samling_personer", "ordningsstorning")
+                else "",
                 "Polis underrättad": "Ja" if police[k] else "Nej",
                 "Beskrivning": text,
             }
@@ -399,8 +494,9 @@ def est_reports_week(config: DemoConfig, world: _World, week_start: date) -> tup
     return frame, faults
 
 
-def _plant_faults(rng: np.random.Generator, frame: pd.DataFrame, share: float, week_start: date
-                  ) -> tuple[pd.DataFrame, list[dict]]:
+def _plant_faults(
+    rng: np.random.Generator, frame: pd.DataFrame, share: float, week_start: date
+) -> tuple[pd.DataFrame, list[dict]]:
     """Break a few rows on purpose, one fault each, and say which (the tests check every one is quarantined)."""
     if frame.empty or share <= 0:
         return frame, []
@@ -466,8 +562,10 @@ def write_est_export(frame: pd.DataFrame, path_stem: Path, fmt: str) -> Path:
         path.write_bytes(text.encode("cp1252", errors="replace"))
     elif fmt == "json":
         path = path_stem.with_suffix(".json")
-        payload = {"export": "EST-rapporter", "reports": frame.astype(object).where(frame.notna(), None).to_dict(
-            orient="records")}
+        payload = {
+            "export": "EST-rapporter",
+            "reports": frame.astype(object).where(frame.notna(), None).to_dict(orient="records"),
+        }
         path.write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
     elif fmt == "xlsx":
         path = path_stem.with_suffix(".xlsx")
@@ -510,6 +608,7 @@ def _normalise_zip(data: bytes) -> bytes:
 # Police crimes (record-level extract)
 # ---------------------------------------------------------------------------------------------------------------
 
+
 def police_crimes_week(config: DemoConfig, world: _World, week_start: date) -> pd.DataFrame:
     rng = _week_rng(config.seed, week_start, 2)
     shares = {code: share for code, _, _, share, _ in POLICE_OFFENCES}
@@ -519,8 +618,9 @@ def police_crimes_week(config: DemoConfig, world: _World, week_start: date) -> p
         replace(e, categories=None if e.categories is None else tuple(_police_codes_for(e.categories)))
         for e in config.resolved_effects()
     )
-    events = _sample_events(rng, world, effects, week_start, shares, seasons,
-                            config.police_crimes_per_week * config.scale, "police_crimes")
+    events = _sample_events(
+        rng, world, effects, week_start, shares, seasons, config.police_crimes_per_week * config.scale, "police_crimes"
+    )
     lookup = {code: (label, brottskod) for code, label, brottskod, _, _ in POLICE_OFFENCES}
     year, week, _ = week_start.isocalendar()
     n = len(events)
@@ -561,6 +661,7 @@ def _police_codes_for(est_categories: tuple[str, ...]) -> list[str]:
 # Areas and population
 # ---------------------------------------------------------------------------------------------------------------
 
+
 def population_rows(years: range) -> pd.DataFrame:
     rows = []
     for district in all_districts():
@@ -573,6 +674,7 @@ def population_rows(years: range) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------------------------
 # Writing everything
 # ---------------------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class DemoSummary:
@@ -594,12 +696,21 @@ def iter_weeks(config: DemoConfig) -> Iterator[date]:
         yield config.first_week + timedelta(weeks=i)
 
 
-ALL_SOURCES = ("areas", "population", "est_reports", "est_corrections", "police_crimes", "police_events",
-               "bra_indicators", "interventions")
+ALL_SOURCES = (
+    "areas",
+    "population",
+    "est_reports",
+    "est_corrections",
+    "police_crimes",
+    "police_events",
+    "bra_indicators",
+    "interventions",
+)
 
 
-def corrected_reexport(config: DemoConfig, world: _World, week_start: date, n_corrections: int = 5
-                       ) -> tuple[pd.DataFrame, list[dict], list[dict]]:
+def corrected_reexport(
+    config: DemoConfig, world: _World, week_start: date, n_corrections: int = 5
+) -> tuple[pd.DataFrame, list[dict], list[dict]]:
     """The week's export again, as the reporting system re-exports it after a few categories were corrected:
     the same report ids (planted faults included), a new category and no subcategory on ``n_corrections`` rows."""
     frame, faults = est_reports_week(config, world, week_start)
@@ -612,23 +723,27 @@ def corrected_reexport(config: DemoConfig, world: _World, week_start: date, n_co
     corrections = []
     for row in sorted(int(r) for r in rows):
         before = frame.at[row, "Kategori"]
-        after = next(label for label in labels[int(rng.integers(len(labels))):] + labels if label != before)
+        after = next(label for label in labels[int(rng.integers(len(labels))) :] + labels if label != before)
         frame.at[row, "Kategori"], frame.at[row, "Underkategori"] = after, ""
         corrections.append({"report_id": frame.at[row, "Rapport-ID"], "before": before, "after": after})
     return frame, faults, corrections
 
 
-def generate(config: DemoConfig, landing: Path, *, sources: tuple[str, ...] = ALL_SOURCES,
-             progress: bool = False) -> DemoSummary:
+def generate(
+    config: DemoConfig, landing: Path, *, sources: tuple[str, ...] = ALL_SOURCES, progress: bool = False
+) -> DemoSummary:
     """Write the demo landing files under ``landing/<source>/``. Returns what was written."""
     from ingest.demo import bra_indicators as demo_bra  # these import this module's helpers
     from ingest.demo import police_events as demo_police
 
     world = _build_world(config.seed)
-    summary = DemoSummary(weeks=config.weeks, effects=[
-        {**e.__dict__, "start": e.start.isoformat(), "end": e.end.isoformat() if e.end else None}
-        for e in config.resolved_effects()
-    ])
+    summary = DemoSummary(
+        weeks=config.weeks,
+        effects=[
+            {**e.__dict__, "start": e.start.isoformat(), "end": e.end.isoformat() if e.end else None}
+            for e in config.resolved_effects()
+        ],
+    )
     for source in sources:
         (landing / ("est_reports" if source == "est_corrections" else source)).mkdir(parents=True, exist_ok=True)
     if "areas" in sources:
@@ -658,8 +773,9 @@ def generate(config: DemoConfig, landing: Path, *, sources: tuple[str, ...] = AL
         stamp = f"{year}-W{week:02d}"
         if "est_reports" in sources:
             frame, faults = est_reports_week(config, world, week_start)
-            path = write_est_export(frame, landing / "est_reports" / f"est_reports_{stamp}", _export_format(
-                config, week_start))
+            path = write_est_export(
+                frame, landing / "est_reports" / f"est_reports_{stamp}", _export_format(config, week_start)
+            )
             summary.est_reports += len(frame)
             summary.planted_faults.extend({**f, "file": path.name} for f in faults)
             summary.files.append(str(path))
@@ -677,8 +793,9 @@ def generate(config: DemoConfig, landing: Path, *, sources: tuple[str, ...] = AL
             summary.police_crimes += len(frame)
             summary.files.append(str(path))
         if "police_events" in sources:
-            for name, content, _ in demo_police.files_for_week(config.seed, config.scale, config.pii_share, world,
-                                                                week_start, config.first_week):
+            for name, content, _ in demo_police.files_for_week(
+                config.seed, config.scale, config.pii_share, world, week_start, config.first_week
+            ):
                 path = landing / "police_events" / name
                 path.write_bytes(content)
                 events = json.loads(content)
@@ -691,8 +808,12 @@ def generate(config: DemoConfig, landing: Path, *, sources: tuple[str, ...] = AL
         from ingest.demo.interventions import planted_interventions
 
         path = landing / "interventions" / "demo_interventions.json"
-        path.write_text(json.dumps({"interventions": planted_interventions(config.first_week, config.weeks)},
-                                   ensure_ascii=False, indent=1), encoding="utf-8")
+        path.write_text(
+            json.dumps(
+                {"interventions": planted_interventions(config.first_week, config.weeks)}, ensure_ascii=False, indent=1
+            ),
+            encoding="utf-8",
+        )
         summary.files.append(str(path))
     summary.police_events = len({event_id for event_id, _ in event_versions})
     summary.police_event_revisions = len(event_versions)

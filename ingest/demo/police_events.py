@@ -23,17 +23,42 @@ from ingest.demo.generator import PII_SNIPPETS, STOCKHOLM, _sample_events, _week
 from ingest.demo.uppsala import all_districts
 from ingest.sources.police_events import landing_file_name
 
-MONTHS_SV = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
-             "november", "december")
+MONTHS_SV = (
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
 
 # location.gps as the API publishes it: the municipality's (or county's) centroid, never the incident.
 CENTROIDS = {
-    "Uppsala": "59.858564,17.638927", "Enköping": "59.635691,17.077823", "Tierp": "60.347587,17.520509",
-    "Älvkarleby": "60.568607,17.448913", "Håbo": "59.627071,17.452298", "Knivsta": "59.72612,17.792036",
-    "Heby": "59.939637,16.858759", "Östhammar": "60.259302,18.365341", "Uppsala län": "60.009226,17.271459",
+    "Uppsala": "59.858564,17.638927",
+    "Enköping": "59.635691,17.077823",
+    "Tierp": "60.347587,17.520509",
+    "Älvkarleby": "60.568607,17.448913",
+    "Håbo": "59.627071,17.452298",
+    "Knivsta": "59.72612,17.792036",
+    "Heby": "59.939637,16.858759",
+    "Östhammar": "60.259302,18.365341",
+    "Uppsala län": "60.009226,17.271459",
 }
-OTHER_MUNICIPALITIES = {"Enköping": 0.33, "Håbo": 0.15, "Tierp": 0.14, "Östhammar": 0.12, "Knivsta": 0.1,
-                        "Heby": 0.1, "Älvkarleby": 0.06}
+OTHER_MUNICIPALITIES = {
+    "Enköping": 0.33,
+    "Håbo": 0.15,
+    "Tierp": 0.14,
+    "Östhammar": 0.12,
+    "Knivsta": 0.1,
+    "Heby": 0.1,
+    "Älvkarleby": 0.06,
+}
 
 # Event type → (share of Uppsala-municipality events, season amplitude, summaries). {where} becomes " vid <place>",
 # " i <district>" or "" (then the summary names no place).
@@ -55,10 +80,18 @@ EVENT_TYPES: dict[str, tuple[float, float, tuple[str, ...]]] = {
     "Övrigt": (0.04, 0.0, ("Polisen har varit på plats{where}.",)),
 }
 # Edits the police make after publication: (type before, type after).
-RETYPES = {"Misshandel": "Misshandel, grov", "Stöld": "Stöld/inbrott", "Bråk": "Misshandel",
-           "Skadegörelse": "Brand", "Olaga hot": "Rån"}
-UPDATE_NOTES = ("Uppdatering: en person gripen.", "Uppdatering: ingen person skadad.",
-                "Uppdatering: polisen söker vittnen.")
+RETYPES = {
+    "Misshandel": "Misshandel, grov",
+    "Stöld": "Stöld/inbrott",
+    "Bråk": "Misshandel",
+    "Skadegörelse": "Brand",
+    "Olaga hot": "Rån",
+}
+UPDATE_NOTES = (
+    "Uppdatering: en person gripen.",
+    "Uppdatering: ingen person skadad.",
+    "Uppdatering: polisen söker vittnen.",
+)
 SUMMARY_NIGHT = "Sammanfattning natt"
 
 EVENTS_PER_WEEK = {"uppsala": 7.0, "county_municipalities": 3.0}
@@ -92,15 +125,22 @@ def _title(occurred_local: datetime, event_type: str, location: str) -> str:
 
 
 def _url(occurred_local: datetime, event_type: str, location: str) -> str:
-    slug = "-".join(f"{occurred_local.day:02d} {MONTHS_SV[occurred_local.month - 1]} {occurred_local:%H%M} "
-                    f"{event_type} {location}".casefold().replace(",", "").replace("/", "").split())
+    slug = "-".join(
+        f"{occurred_local.day:02d} {MONTHS_SV[occurred_local.month - 1]} {occurred_local:%H%M} "
+        f"{event_type} {location}".casefold()
+        .replace(",", "")
+        .replace("/", "")
+        .split()
+    )
     slug = slug.translate(str.maketrans("åäö", "aao"))
-    return (f"/aktuellt/handelser/{occurred_local.year}/{MONTHS_SV[occurred_local.month - 1]}/"
-            f"{occurred_local.day}/{slug}/")
+    return (
+        f"/aktuellt/handelser/{occurred_local.year}/{MONTHS_SV[occurred_local.month - 1]}/{occurred_local.day}/{slug}/"
+    )
 
 
-def _event(event_id: int, occurred_local: datetime, delay_minutes: float, event_type: str, location: str,
-           summary: str) -> dict:
+def _event(
+    event_id: int, occurred_local: datetime, delay_minutes: float, event_type: str, location: str, summary: str
+) -> dict:
     occurred_utc = occurred_local.replace(tzinfo=STOCKHOLM).astimezone(UTC).replace(tzinfo=None)
     published = occurred_utc + timedelta(minutes=float(delay_minutes))
     return {
@@ -121,8 +161,9 @@ def events_week(seed: int, scale: float, pii_share: float, world: _World, week_s
     shares = {t: share for t, (share, _, _) in EVENT_TYPES.items()}
     seasons = {t: season for t, (_, season, _) in EVENT_TYPES.items()}
     # The police's selection does not follow the planted EST effects, only the places' baseline weights.
-    uppsala = _sample_events(rng, world, (), week_start, shares, seasons, EVENTS_PER_WEEK["uppsala"] * scale,
-                             "police_events")
+    uppsala = _sample_events(
+        rng, world, (), week_start, shares, seasons, EVENTS_PER_WEEK["uppsala"] * scale, "police_events"
+    )
     districts = {u.area_id: u for u in world.units if u.kind == "area"}
     drafts = []  # (occurred_local, type, location, summary)
     for ev in uppsala.itertuples(index=False):
@@ -145,17 +186,24 @@ def events_week(seed: int, scale: float, pii_share: float, world: _World, week_s
         location = names[int(rng.choice(len(names), p=weights / weights.sum()))]
         event_type = types[int(rng.integers(len(types)))]
         templates = EVENT_TYPES[event_type][2]
-        occurred = datetime.combine(week_start + timedelta(days=int(rng.integers(7))), time(int(rng.integers(24)),
-                                                                                          int(rng.integers(60))))
+        occurred = datetime.combine(
+            week_start + timedelta(days=int(rng.integers(7))), time(int(rng.integers(24)), int(rng.integers(60)))
+        )
         drafts.append((occurred, event_type, location, templates[int(rng.integers(len(templates)))].format(where="")))
 
     if rng.random() < 0.5 * min(1.0, scale):  # a night summary for the county about every other week
         night = datetime.combine(week_start + timedelta(days=int(rng.choice([4, 5]))), time(6, 30))
         places = [u.place_name for u in world.units if u.place_name]
         named = places[int(rng.integers(len(places)))]
-        drafts.append((night, SUMMARY_NIGHT, "Uppsala län",
-                       f"Natten till {MONTHS_SV[night.month - 1]} i länet: bråk vid {named}, en rattfyllerist "
-                       f"stoppad på E4 och en brand i ett förråd."))
+        drafts.append(
+            (
+                night,
+                SUMMARY_NIGHT,
+                "Uppsala län",
+                f"Natten till {MONTHS_SV[night.month - 1]} i länet: bråk vid {named}, en rattfyllerist "
+                f"stoppad på E4 och en brand i ett förråd.",
+            )
+        )
 
     drafts.sort(key=lambda d: (d[0], d[1], d[2]))
     events = []
@@ -183,8 +231,13 @@ def _district_name(area_id: str) -> str:
 
 def fetch_times(week_start: date) -> list[datetime]:
     """The week's fetch times, naive UTC."""
-    return [datetime.combine(week_start + timedelta(days=day), at).replace(tzinfo=STOCKHOLM).astimezone(UTC)
-            .replace(tzinfo=None) for day, at in FETCHES]
+    return [
+        datetime.combine(week_start + timedelta(days=day), at)
+        .replace(tzinfo=STOCKHOLM)
+        .astimezone(UTC)
+        .replace(tzinfo=None)
+        for day, at in FETCHES
+    ]
 
 
 def fetch_response(events: list[DemoEvent], fetched_at: datetime) -> list[dict]:
@@ -199,8 +252,9 @@ def response_bytes(events: list[dict]) -> bytes:
     return (json.dumps(events, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def files_for_week(seed: int, scale: float, pii_share: float, world: _World, week_start: date,
-                   first_week: date) -> list[tuple[str, bytes, int]]:
+def files_for_week(
+    seed: int, scale: float, pii_share: float, world: _World, week_start: date, first_week: date
+) -> list[tuple[str, bytes, int]]:
     """The week's landing files: (file name, content, events in it). Events of the two weeks before count too,
     since a fetch looks 14 days back (never before the demo's first week)."""
     events = []

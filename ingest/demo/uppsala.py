@@ -104,9 +104,22 @@ PLACES: tuple[Place, ...] = (
 
 # A rough outline of Uppsala kommun (lon, lat), drawn by hand around the municipality. Approximate.
 MUNICIPALITY_OUTLINE: tuple[tuple[float, float], ...] = (
-    (17.26, 59.87), (17.30, 59.95), (17.38, 60.03), (17.50, 60.10), (17.62, 60.15), (17.80, 60.14),
-    (17.95, 60.08), (18.05, 59.98), (18.02, 59.88), (17.90, 59.78), (17.78, 59.72), (17.65, 59.70),
-    (17.52, 59.72), (17.40, 59.76), (17.30, 59.80), (17.26, 59.87),
+    (17.26, 59.87),
+    (17.30, 59.95),
+    (17.38, 60.03),
+    (17.50, 60.10),
+    (17.62, 60.15),
+    (17.80, 60.14),
+    (17.95, 60.08),
+    (18.05, 59.98),
+    (18.02, 59.88),
+    (17.90, 59.78),
+    (17.78, 59.72),
+    (17.65, 59.70),
+    (17.52, 59.72),
+    (17.40, 59.76),
+    (17.30, 59.80),
+    (17.26, 59.87),
 )
 
 # How far the city outline reaches beyond the outermost district centres, in metres.
@@ -136,9 +149,7 @@ def district_polygons() -> dict[str, Polygon]:
         polygons[district.area_id] = cell.intersection(city)
     rural = municipality.difference(unary_union(list(polygons.values())))
     polygons[RURAL.area_id] = rural
-    return {
-        area_id: _round_coords(_project(geom, _TO_WGS84)) for area_id, geom in polygons.items()
-    }
+    return {area_id: _round_coords(_project(geom, _TO_WGS84)) for area_id, geom in polygons.items()}
 
 
 def all_districts() -> tuple[District, ...]:

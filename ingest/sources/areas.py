@@ -68,7 +68,7 @@ def _gpkg_geometry(blob: bytes) -> BaseGeometry | None:
     envelope_size = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}.get((flags >> 1) & 0x07)
     if envelope_size is None:
         return None
-    return shapely.from_wkb(blob[8 + envelope_size:])
+    return shapely.from_wkb(blob[8 + envelope_size :])
 
 
 def _crs_from_geojson(payload: dict) -> str | None:
@@ -114,9 +114,13 @@ class AreasSource:
         for index, feature in enumerate(payload.get("features") or [], start=1):
             props = (feature or {}).get("properties") or {}
             records.append(
-                {**{k: (None if v is None else str(v)) for k, v in props.items()},
-                 "__geometry__": json.dumps((feature or {}).get("geometry")),
-                 "__crs__": declared, "__layer__": layer, "source_row": index}
+                {
+                    **{k: (None if v is None else str(v)) for k, v in props.items()},
+                    "__geometry__": json.dumps((feature or {}).get("geometry")),
+                    "__crs__": declared,
+                    "__layer__": layer,
+                    "source_row": index,
+                }
             )
         return pd.DataFrame.from_records(records) if records else pd.DataFrame(columns=["source_row"])
 
@@ -140,10 +144,13 @@ class AreasSource:
             blob = values.pop(geom_column)
             geom = _gpkg_geometry(blob)
             records.append(
-                {**{k: (None if v is None else str(v)) for k, v in values.items()},
-                 "__geometry__": json.dumps(shapely.geometry.mapping(geom)) if geom is not None else None,
-                 "__crs__": f"EPSG:{srs_id}" if srs_id in (3006, 4326) else None, "__layer__": table,
-                 "source_row": index}
+                {
+                    **{k: (None if v is None else str(v)) for k, v in values.items()},
+                    "__geometry__": json.dumps(shapely.geometry.mapping(geom)) if geom is not None else None,
+                    "__crs__": f"EPSG:{srs_id}" if srs_id in (3006, 4326) else None,
+                    "__layer__": table,
+                    "source_row": index,
+                }
             )
         con.close()
         return pd.DataFrame.from_records(records) if records else pd.DataFrame(columns=["source_row"])
@@ -182,7 +189,9 @@ class AreasSource:
                 else:
                     if not geom.is_valid:
                         geom, repaired = shapely.make_valid(geom), True
-                        polygons = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type in ("Polygon", "MultiPolygon")]
+                        polygons = [
+                            g for g in getattr(geom, "geoms", [geom]) if g.geom_type in ("Polygon", "MultiPolygon")
+                        ]
                         geom = shapely.union_all(polygons)
                     crs = row.get("__crs__") if isinstance(row.get("__crs__"), str) else _guess_crs(geom)
                     wgs = geom if crs == "EPSG:4326" else geo.project_geometry(geom, crs, "EPSG:4326")
@@ -190,17 +199,31 @@ class AreasSource:
                     if not geo.in_sweden_wgs84(centroid.y, centroid.x):
                         reasons.append("outside_sweden")
             if reasons:
-                rejections.append(Rejection(int(row["source_row"]), reasons[0], REASONS[reasons[0]],
-                                            {**props, "geometry": (geometry_json or "")[:2000]}, area_id,
-                                            tuple(reasons)))
+                rejections.append(
+                    Rejection(
+                        int(row["source_row"]),
+                        reasons[0],
+                        REASONS[reasons[0]],
+                        {**props, "geometry": (geometry_json or "")[:2000]},
+                        area_id,
+                        tuple(reasons),
+                    )
+                )
                 continue
             seen.add(area_id)
             sweref = geom if crs == "EPSG:3006" else geo.project_geometry(geom, crs, "EPSG:3006")
             area_type = canonical.get("area_type") or (
-                "deso" if _DESO.match(area_id) else "regso" if _REGSO.match(area_id)
-                else "municipality" if _MUNICIPALITY.match(area_id) else "district"
+                "deso"
+                if _DESO.match(area_id)
+                else "regso"
+                if _REGSO.match(area_id)
+                else "municipality"
+                if _MUNICIPALITY.match(area_id)
+                else "district"
             )
-            municipality = canonical.get("municipality_code") or (area_id[:4] if area_type in ("deso", "regso", "municipality") else None)
+            municipality = canonical.get("municipality_code") or (
+                area_id[:4] if area_type in ("deso", "regso", "municipality") else None
+            )
             accepted.append(
                 {
                     "area_id": area_id,
@@ -218,7 +241,21 @@ class AreasSource:
                     "source_row": int(row["source_row"]),
                 }
             )
-        return pd.DataFrame(accepted, columns=[
-            "area_id", "area_name", "area_type", "layer_name", "municipality_code", "geometry_wkt", "area_km2",
-            "centroid_lat", "centroid_lon", "source_crs", "geometry_repaired", "approximate", "source_row",
-        ]), rejections
+        return pd.DataFrame(
+            accepted,
+            columns=[
+                "area_id",
+                "area_name",
+                "area_type",
+                "layer_name",
+                "municipality_code",
+                "geometry_wkt",
+                "area_km2",
+                "centroid_lat",
+                "centroid_lon",
+                "source_crs",
+                "geometry_repaired",
+                "approximate",
+                "source_row",
+            ],
+        ), rejections

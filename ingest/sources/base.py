@@ -54,6 +54,7 @@ class SourceSpec(Protocol):
 # becomes a quarantined row with a reason rather than a crash.
 # ---------------------------------------------------------------------------------------------------------------
 
+
 def decode_text(data: bytes, path: Path) -> str:
     """UTF-8 (with or without BOM), else cp1252 as Swedish Excel writes it."""
     if not data.strip():
@@ -111,11 +112,17 @@ def _read_plain_csv(text: str, delimiter: str, header: list[str]) -> pd.DataFram
         table = pa_csv.read_csv(
             io.BytesIO(text.encode("utf-8")),
             read_options=pa_csv.ReadOptions(use_threads=False),
-            parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
-                                              ignore_empty_lines=False, invalid_row_handler=note_irregular_row),
+            parse_options=pa_csv.ParseOptions(
+                delimiter=delimiter,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                invalid_row_handler=note_irregular_row,
+            ),
             convert_options=pa_csv.ConvertOptions(
                 column_types={name: pa.string() for name in first_cells(text, delimiter)},
-                strings_can_be_null=False, quoted_strings_can_be_null=False),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
         )
     except (pa.ArrowInvalid, ValueError):
         return None
@@ -149,8 +156,9 @@ def _read_csv_rows(text: str, delimiter: str, header: list[str]) -> pd.DataFrame
     columns["source_row"] = [line_no for line_no, _ in numbered]
     if any(len(row) > width for _, row in numbered):
         # Cells beyond the header: kept, so the validator quarantines those rows rather than losing the cells.
-        columns["__extra__"] = [json.dumps(row[width:], ensure_ascii=False) if len(row) > width else None
-                                for _, row in numbered]
+        columns["__extra__"] = [
+            json.dumps(row[width:], ensure_ascii=False) if len(row) > width else None for _, row in numbered
+        ]
     return pd.DataFrame(columns)
 
 
@@ -211,8 +219,9 @@ def read_xlsx(path: Path) -> pd.DataFrame:
         raise UnreadableFileError(f"not a readable XLSX workbook (the reader failed: {exc})") from exc
     if not rows or not any(_xlsx_value(cell) for cell in rows[0]):
         raise UnreadableFileError("the first sheet has no header row")
-    header = [str(h).strip() if h is not None else f"column_{i}"
-              for i, h in enumerate(_xlsx_value(cell) for cell in rows[0])]
+    header = [
+        str(h).strip() if h is not None else f"column_{i}" for i, h in enumerate(_xlsx_value(cell) for cell in rows[0])
+    ]
     # calamine gives every row the sheet's full width, and "" for an empty cell.
     numbered = [(line_no, row) for line_no, row in enumerate(rows[1:], start=1) if any(cell != "" for cell in row)]
     position = {name: i for i, name in enumerate(header)}  # a repeated header name: the last column wins

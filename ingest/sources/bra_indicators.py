@@ -66,7 +66,7 @@ REASONS: dict[str, str] = {
     "invalid_value": "the value is not a number",
     "value_out_of_range": "the value is negative, or a percentage above 100",
     "duplicate_key_in_file": "the same geography, year, indicator, unit and source appear more than once; the "
-                             "first is kept",
+    "first is kept",
     **EXTRA_CELLS,
 }
 
@@ -133,24 +133,26 @@ def _annual_to_long(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     if year is None:
         raise UnreadableFileError(
             "this is Brå's annual 'Kommun;Antal;Per 100 000 inv.' table, which has no year column: put the year in "
-            "the file name (e.g. bra_anmalda_brott_2024.csv)")
+            "the file name (e.g. bra_anmalda_brott_2024.csv)"
+        )
     by_fold = {fold_header(c): c for c in frame.columns}
     parts = []
     for unit in ("Antal", "Per 100 000 inv."):
-        part = pd.DataFrame({
-            "geography": frame[by_fold["kommun"]],
-            "unit": unit,
-            "year": year,
-            "indicator": ANNUAL_INDICATOR,
-            "value": frame[by_fold[fold_header(unit)]],
-            "source": ANNUAL_SOURCE,
-            "source_row": frame["source_row"],
-        })
+        part = pd.DataFrame(
+            {
+                "geography": frame[by_fold["kommun"]],
+                "unit": unit,
+                "year": year,
+                "indicator": ANNUAL_INDICATOR,
+                "value": frame[by_fold[fold_header(unit)]],
+                "source": ANNUAL_SOURCE,
+                "source_row": frame["source_row"],
+            }
+        )
         if "__extra__" in frame.columns:
             part["__extra__"] = frame["__extra__"]
         parts.append(part)
-    return pd.concat(parts, ignore_index=True).sort_values(["source_row", "unit"], kind="stable",
-                                                             ignore_index=True)
+    return pd.concat(parts, ignore_index=True).sort_values(["source_row", "unit"], kind="stable", ignore_index=True)
 
 
 @dataclass
@@ -178,7 +180,8 @@ class BraIndicatorsSource:
             raise UnreadableFileError(
                 f"missing columns {sorted(missing)}: expected Brå's long format (geografi, enhet, ar, variabel, "
                 f"varde, kalla) or its annual 'Kommun;Antal;Per 100 000 inv.' table; found "
-                f"{', '.join(map(str, frame.columns[:8]))}")
+                f"{', '.join(map(str, frame.columns[:8]))}"
+            )
         return frame
 
     def validate(self, original: pd.DataFrame, ctx: LoadContext) -> tuple[pd.DataFrame, list[Rejection]]:
@@ -193,8 +196,7 @@ class BraIndicatorsSource:
         issues.flag("missing_indicator", indicators.isna().to_numpy())
 
         years = parse_numbers(column(raw, "year"))
-        valid_year = (~np.isnan(years) & (np.mod(years, 1) == 0) & (years >= 1950)
-                      & (years <= ctx.now.year + 1))
+        valid_year = ~np.isnan(years) & (np.mod(years, 1) == 0) & (years >= 1950) & (years <= ctx.now.year + 1)
         issues.flag("invalid_year", ~valid_year)
 
         units = clean_column(column(raw, "unit"))

@@ -78,8 +78,9 @@ class RowIssues:
     def codes(self, i: int) -> list[str]:
         return sorted((code for code, mask in self.masks.items() if mask[i]), key=self._order.__getitem__)
 
-    def rejections(self, original: pd.DataFrame, source_rows, record_ids, drop_columns: tuple[str, ...] = ()
-                   ) -> list[Rejection]:
+    def rejections(
+        self, original: pd.DataFrame, source_rows, record_ids, drop_columns: tuple[str, ...] = ()
+    ) -> list[Rejection]:
         """One Rejection per flagged row, with the row's raw content as it arrived (minus ``drop_columns``)."""
         bad = np.flatnonzero(self.bad)
         if not len(bad):
@@ -93,20 +94,23 @@ class RowIssues:
         for k, i in enumerate(bad.tolist()):
             codes = self.codes(i)
             record_id = record_ids[i]
-            rejections.append(Rejection(
-                source_row=int(source_rows[i]),
-                reason_code=codes[0],
-                reason=self.reasons[codes[0]],
-                raw_content=content[k],
-                record_id=None if record_id is None or pd.isna(record_id) else str(record_id),
-                all_reasons=tuple(codes),
-            ))
+            rejections.append(
+                Rejection(
+                    source_row=int(source_rows[i]),
+                    reason_code=codes[0],
+                    reason=self.reasons[codes[0]],
+                    raw_content=content[k],
+                    record_id=None if record_id is None or pd.isna(record_id) else str(record_id),
+                    all_reasons=tuple(codes),
+                )
+            )
         return rejections
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Column parsers
 # ---------------------------------------------------------------------------------------------------------------
+
 
 def column(frame: pd.DataFrame, name: str) -> pd.Series:
     """A column as an object Series, or all-None when the file does not have it."""
@@ -118,9 +122,14 @@ def column(frame: pd.DataFrame, name: str) -> pd.Series:
 def clean_column(values) -> pd.Series:
     """``parsing.clean_text`` for a whole column (same rule, inlined: a plain comprehension is as fast as any
     column-wise string function here): surrounding space stripped, inner runs of space collapsed, blank → None."""
-    cleaned = [(" ".join(v.split()) or None) if type(v) is str
-               else None if v is None or v != v else (" ".join(str(v).split()) or None)
-               for v in (values.tolist() if hasattr(values, "tolist") else values)]
+    cleaned = [
+        (" ".join(v.split()) or None)
+        if type(v) is str
+        else None
+        if v is None or v != v
+        else (" ".join(str(v).split()) or None)
+        for v in (values.tolist() if hasattr(values, "tolist") else values)
+    ]
     return pd.Series(cleaned, dtype=object)
 
 
@@ -137,8 +146,6 @@ def map_unique(values, function) -> pd.Series:
 def redact_column(values: pd.Series) -> pd.Series:
     """Free text with personal data replaced by markers (``ingest.redact``), blank → None."""
     return map_unique(clean_column(values), redact)
-
-
 
 
 def parse_numbers(values) -> np.ndarray:
@@ -187,15 +194,22 @@ def parse_timestamps(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
         local = pd.to_datetime(s[naive].str.replace("T", " ", regex=False), format="ISO8601", errors="coerce")
         # As the scalar parser: times without an offset are Stockholm time; an ambiguous autumn hour is read as
         # summer time (fold=0), a spring-gap time with the winter offset.
-        utc = (local.dt.tz_localize(LOCAL_ZONE, ambiguous=np.ones(int(naive.sum()), dtype=bool),
-                                    nonexistent=pd.Timedelta(hours=1))
-               .dt.tz_convert("UTC").dt.tz_localize(None))
+        utc = (
+            local.dt.tz_localize(
+                LOCAL_ZONE, ambiguous=np.ones(int(naive.sum()), dtype=bool), nonexistent=pd.Timedelta(hours=1)
+            )
+            .dt.tz_convert("UTC")
+            .dt.tz_localize(None)
+        )
         result[naive] = utc.to_numpy()
 
     offset = np.fromiter((bool(_WITH_OFFSET.match(v)) for v in s), dtype=bool, count=n) & ~naive
     if offset.any():
-        normalised = (s[offset].str.replace(r"^(\d{4}-\d{2}-\d{2})[ T](\d):", r"\1 0\2:", regex=True)
-                      .str.replace(r"\s+(?=[+-]\d{2}:\d{2}$)", "", regex=True))
+        normalised = (
+            s[offset]
+            .str.replace(r"^(\d{4}-\d{2}-\d{2})[ T](\d):", r"\1 0\2:", regex=True)
+            .str.replace(r"\s+(?=[+-]\d{2}:\d{2}$)", "", regex=True)
+        )
         parsed = pd.to_datetime(normalised, format="ISO8601", utc=True, errors="coerce")
         result[offset] = parsed.dt.tz_localize(None).to_numpy()
 
@@ -216,6 +230,7 @@ def parse_timestamps(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
 # Shared checks
 # ---------------------------------------------------------------------------------------------------------------
 
+
 def check_ids(values: pd.Series, issues: RowIssues) -> pd.Series:
     """Cleaned ids; flags missing ids and repeats within the file (the first occurrence is kept)."""
     ids = clean_column(values)
@@ -225,8 +240,9 @@ def check_ids(values: pd.Series, issues: RowIssues) -> pd.Series:
     return ids
 
 
-def begin_validation(original: pd.DataFrame, aliases: Mapping[str, tuple[str, ...]], reasons: Mapping[str, str]
-                     ) -> tuple[pd.DataFrame, pd.DataFrame, RowIssues]:
+def begin_validation(
+    original: pd.DataFrame, aliases: Mapping[str, tuple[str, ...]], reasons: Mapping[str, str]
+) -> tuple[pd.DataFrame, pd.DataFrame, RowIssues]:
     """The rows as read (quarantine keeps these), the same rows under canonical column names, and the issues of
     each row, already flagging rows that were not records or had more cells than the header."""
     original = original.reset_index(drop=True)
@@ -252,15 +268,22 @@ def parse_times(values: pd.Series, issues: RowIssues, *, required: bool) -> pd.S
     return parsed
 
 
-def check_time_bounds(times: pd.Series, issues: RowIssues, *, now: datetime, system_start: datetime,
-                      slack_hours: float = 1.0) -> None:
+def check_time_bounds(
+    times: pd.Series, issues: RowIssues, *, now: datetime, system_start: datetime, slack_hours: float = 1.0
+) -> None:
     """Event times in the future (beyond a small clock slack) or before the source existed."""
     issues.flag("future_timestamp", (times > pd.Timestamp(now) + pd.Timedelta(hours=slack_hours)).to_numpy())
     issues.flag("before_system_start", (times < pd.Timestamp(system_start)).to_numpy())
 
 
-def locate(lat_raw: pd.Series, lon_raw: pd.Series, x_raw: pd.Series, y_raw: pd.Series, issues: RowIssues,
-           area_index: geo.AreaIndex) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def locate(
+    lat_raw: pd.Series,
+    lon_raw: pd.Series,
+    x_raw: pd.Series,
+    y_raw: pd.Series,
+    issues: RowIssues,
+    area_index: geo.AreaIndex,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """WGS84 lat/lon, what the export gave (wgs84 | sweref99tm) and the area of every row.
 
     Diagnoses the usual mistakes instead of guessing: swapped lat/lon, SWEREF metres in the lat/lon columns,

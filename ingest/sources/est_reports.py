@@ -112,8 +112,17 @@ def people_band(value) -> tuple[str | None, bool]:
     if text is None:
         return None, True
     folded = text.replace("–", "-").replace("—", "-").replace(" ", "").casefold()
-    aliases = {"1-4": "1-4", "5-9": "5-9", "10-19": "10-19", "20+": "20+", "20-": "20+", ">20": "20+",
-               "20ellerfler": "20+", "fler\u00e4n20": "20+", ">=20": "20+"}
+    aliases = {
+        "1-4": "1-4",
+        "5-9": "5-9",
+        "10-19": "10-19",
+        "20+": "20+",
+        "20-": "20+",
+        ">20": "20+",
+        "20ellerfler": "20+",
+        "fler\u00e4n20": "20+",
+        ">=20": "20+",
+    }
     if folded in aliases:
         return aliases[folded], True
     number = parse_number(folded)
@@ -137,13 +146,17 @@ def _schema(now: datetime, system_start: datetime) -> pa.DataFrameSchema:
         },
         checks=[
             pa.Check(
-                lambda df: df["submitted_at"].isna() | df["observed_at"].isna()
-                | (df["observed_at"] <= df["submitted_at"] + timedelta(hours=1)),
+                lambda df: (
+                    df["submitted_at"].isna()
+                    | df["observed_at"].isna()
+                    | (df["observed_at"] <= df["submitted_at"] + timedelta(hours=1))
+                ),
                 name="observed_after_submitted",
             ),
             pa.Check(
-                lambda df: df["observed_to"].isna() | df["observed_at"].isna()
-                | (df["observed_to"] >= df["observed_at"]),
+                lambda df: (
+                    df["observed_to"].isna() | df["observed_at"].isna() | (df["observed_to"] >= df["observed_at"])
+                ),
                 name="window_ends_before_start",
             ),
         ],
@@ -192,10 +205,12 @@ class EstReportsSource:
         issues.flag("missing_category", category_labels.isna().to_numpy())
         issues.flag("unknown_category", (category_labels.notna() & categories.isna()).to_numpy())
         pairs = pd.Series(list(zip(categories, subcategory_labels, strict=True)), dtype=object)
-        subcategories = map_unique(pairs, lambda pair: None if pair is None or pair[0] is None
-                                   else taxonomy.subcategory_code(pair[0], pair[1]))
-        issues.flag("unknown_subcategory",
-                    (categories.notna() & subcategory_labels.notna() & subcategories.isna()).to_numpy())
+        subcategories = map_unique(
+            pairs, lambda pair: None if pair is None or pair[0] is None else taxonomy.subcategory_code(pair[0], pair[1])
+        )
+        issues.flag(
+            "unknown_subcategory", (categories.notna() & subcategory_labels.notna() & subcategories.isna()).to_numpy()
+        )
 
         # --- times ---------------------------------------------------------------------------------------------
         observed_at = parse_times(column(raw, "observed_at"), issues, required=True)
@@ -203,8 +218,9 @@ class EstReportsSource:
         submitted_at = parse_times(column(raw, "submitted_at"), issues, required=False)
 
         # --- location ------------------------------------------------------------------------------------------
-        lat, lon, coord_input, area_ids = locate(column(raw, "lat"), column(raw, "lon"), column(raw, "x"),
-                                                 column(raw, "y"), issues, self.area_index)
+        lat, lon, coord_input, area_ids = locate(
+            column(raw, "lat"), column(raw, "lon"), column(raw, "x"), column(raw, "y"), issues, self.area_index
+        )
 
         # --- people band ---------------------------------------------------------------------------------------
         band_labels = clean_column(column(raw, "people_band"))

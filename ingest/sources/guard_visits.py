@@ -35,8 +35,19 @@ from ingest.sources.common import (
 
 VISIT_SOURCES = ("app", "gps", "manual")
 MAX_VISIT = pd.Timedelta(hours=6)
-FIELDS = ("visit_id", "visit_date", "unit_id", "place_id", "arrived_at", "departed_at", "plan_id", "source",
-          "recorded_by", "written_at", "revision")
+FIELDS = (
+    "visit_id",
+    "visit_date",
+    "unit_id",
+    "place_id",
+    "arrived_at",
+    "departed_at",
+    "plan_id",
+    "source",
+    "recorded_by",
+    "written_at",
+    "revision",
+)
 ALIASES: dict[str, tuple[str, ...]] = {name: () for name in FIELDS}
 
 REASONS: dict[str, str] = {
@@ -85,10 +96,16 @@ class GuardVisitsSource:
         if isinstance(payload, dict):
             payload = payload["visits"] if isinstance(payload.get("visits"), list) else [payload]
         if not isinstance(payload, list):
-            raise UnreadableFileError("expected a visit object, an array of visits or {\"visits\": [...]}")
-        records = [({k: as_text(v) for k, v in item.items()} if isinstance(item, dict)
-                    else {"__not_an_object__": json.dumps(item, ensure_ascii=False)}) | {"source_row": i}
-                   for i, item in enumerate(payload, start=1)]
+            raise UnreadableFileError('expected a visit object, an array of visits or {"visits": [...]}')
+        records = [
+            (
+                {k: as_text(v) for k, v in item.items()}
+                if isinstance(item, dict)
+                else {"__not_an_object__": json.dumps(item, ensure_ascii=False)}
+            )
+            | {"source_row": i}
+            for i, item in enumerate(payload, start=1)
+        ]
         frame = pd.DataFrame.from_records(records) if records else pd.DataFrame(columns=["source_row"])
         if len(frame) and not {"visit_id", "place_id", "__not_an_object__"} & set(frame.columns):
             raise UnreadableFileError("no visit fields (expected visit_id, place_id, arrived_at, ...)")
@@ -115,19 +132,22 @@ class GuardVisitsSource:
 
         source_rows = raw["source_row"].astype("int64").to_numpy() if len(raw) else np.array([], "int64")
         rejections = issues.rejections(original, source_rows, visit_ids)
-        parsed = pd.DataFrame({
-            "visit_id": visit_ids,
-            "visit_date": days.dt.date,
-            "unit_id": units,
-            "place_id": places,
-            "arrived_at": arrived,
-            "departed_at": departed,
-            "plan_id": clean_column(column(raw, "plan_id")),
-            "source": sources,
-            "recorded_by": clean_column(column(raw, "recorded_by")),
-            "written_at": written_at,
-            "revision": pd.array([int(r) if np.isfinite(r) and float(r).is_integer() else None for r in revisions],
-                                 dtype="Int64"),
-            "source_row": source_rows,
-        })
+        parsed = pd.DataFrame(
+            {
+                "visit_id": visit_ids,
+                "visit_date": days.dt.date,
+                "unit_id": units,
+                "place_id": places,
+                "arrived_at": arrived,
+                "departed_at": departed,
+                "plan_id": clean_column(column(raw, "plan_id")),
+                "source": sources,
+                "recorded_by": clean_column(column(raw, "recorded_by")),
+                "written_at": written_at,
+                "revision": pd.array(
+                    [int(r) if np.isfinite(r) and float(r).is_integer() else None for r in revisions], dtype="Int64"
+                ),
+                "source_row": source_rows,
+            }
+        )
         return parsed[~issues.bad].reset_index(drop=True), rejections

@@ -62,9 +62,23 @@ def label_lookup(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
 TYPE_BY_NAME = label_lookup(TYPES)
 STATUS_BY_NAME = label_lookup(STATUSES)
 
-FIELDS = ("intervention_id", "intervention_type", "organisation", "area_id", "h3_cells", "place_ids",
-          "start_date", "end_date", "decided_week", "reason_code", "reason_ref", "status", "recorded_by",
-          "written_at", "revision")
+FIELDS = (
+    "intervention_id",
+    "intervention_type",
+    "organisation",
+    "area_id",
+    "h3_cells",
+    "place_ids",
+    "start_date",
+    "end_date",
+    "decided_week",
+    "reason_code",
+    "reason_ref",
+    "status",
+    "recorded_by",
+    "written_at",
+    "revision",
+)
 ALIASES: dict[str, tuple[str, ...]] = {
     "intervention_id": ("id", "insats-id", "insats_id"),
     "intervention_type": ("type", "typ", "insatstyp"),
@@ -87,7 +101,7 @@ REASONS: dict[str, str] = {
     **NOT_AN_OBJECT,
     **ID_REASONS,
     "unknown_type": "the type is not in the taxonomy (guard_presence, police_presence, cleaning_graffiti, "
-                    "lighting_repair, social_outreach, other, or their Swedish labels)",
+    "lighting_repair, social_outreach, other, or their Swedish labels)",
     "missing_organisation": "the responsible organisation is missing",
     "missing_target": "the intervention names no area, H3 cell or place",
     "unknown_area": "the area id is not in the loaded area layer",
@@ -201,8 +215,10 @@ class InterventionsSource:
         areas = clean_column(column(raw, "area_id"))
         cells = [split_list(v) for v in column(raw, "h3_cells")]
         places = [split_list(v) for v in column(raw, "place_ids")]
-        issues.flag("missing_target", np.array([a is None and not c and not p
-                                                for a, c, p in zip(areas, cells, places, strict=True)], bool))
+        issues.flag(
+            "missing_target",
+            np.array([a is None and not c and not p for a, c, p in zip(areas, cells, places, strict=True)], bool),
+        )
         issues.flag("unknown_area", (areas.notna() & ~areas.isin(self.known_area_ids)).to_numpy())
         issues.flag("invalid_h3_cell", np.array([any(not h3.is_valid_cell(c) for c in cs) for cs in cells], bool))
         issues.flag("unknown_place", np.array([any(not self._known_place(p) for p in ps) for ps in places], bool))
@@ -211,7 +227,9 @@ class InterventionsSource:
         starts = pd.to_datetime(start_text, format="%Y-%m-%d", errors="coerce")
         ends = pd.to_datetime(end_text, format="%Y-%m-%d", errors="coerce")
         issues.flag("missing_start", start_text.isna().to_numpy())
-        issues.flag("invalid_date", ((start_text.notna() & starts.isna()) | (end_text.notna() & ends.isna())).to_numpy())
+        issues.flag(
+            "invalid_date", ((start_text.notna() & starts.isna()) | (end_text.notna() & ends.isna())).to_numpy()
+        )
         issues.flag("end_before_start", (ends < starts).to_numpy())
 
         week_text = clean_column(column(raw, "decided_week"))
@@ -225,25 +243,28 @@ class InterventionsSource:
 
         written_at, _ = parse_timestamps(column(raw, "written_at"))
         revisions = parse_numbers(column(raw, "revision"))
-        parsed = pd.DataFrame({
-            "intervention_id": ids,
-            "intervention_type": types,
-            "organisation": organisations,
-            "area_id": areas,
-            "h3_cells": [";".join(c) or None for c in cells],
-            "place_ids": [";".join(p) or None for p in places],
-            "start_date": starts.dt.date,
-            "end_date": ends.dt.date,
-            "decided_week": weeks,
-            "reason_code": reasons,
-            "reason_ref": clean_column(column(raw, "reason_ref")),
-            "status": statuses,
-            "recorded_by": clean_column(column(raw, "recorded_by")),
-            "written_at": written_at,
-            "revision": pd.array([int(r) if np.isfinite(r) and float(r).is_integer() else None for r in revisions],
-                                 dtype="Int64"),
-            "source_row": raw["source_row"].astype("int64").to_numpy() if n else np.array([], "int64"),
-        })
+        parsed = pd.DataFrame(
+            {
+                "intervention_id": ids,
+                "intervention_type": types,
+                "organisation": organisations,
+                "area_id": areas,
+                "h3_cells": [";".join(c) or None for c in cells],
+                "place_ids": [";".join(p) or None for p in places],
+                "start_date": starts.dt.date,
+                "end_date": ends.dt.date,
+                "decided_week": weeks,
+                "reason_code": reasons,
+                "reason_ref": clean_column(column(raw, "reason_ref")),
+                "status": statuses,
+                "recorded_by": clean_column(column(raw, "recorded_by")),
+                "written_at": written_at,
+                "revision": pd.array(
+                    [int(r) if np.isfinite(r) and float(r).is_integer() else None for r in revisions], dtype="Int64"
+                ),
+                "source_row": raw["source_row"].astype("int64").to_numpy() if n else np.array([], "int64"),
+            }
+        )
         issues.flag("overlapping_duplicate", self._overlapping_duplicates(parsed, issues.bad))
         rejections = issues.rejections(original, parsed["source_row"].to_numpy(), ids)
         accepted = parsed[~issues.bad].reset_index(drop=True)
@@ -262,9 +283,15 @@ class InterventionsSource:
         if self.existing is not None and len(self.existing):
             for row in self.existing.itertuples(index=False):
                 if row.status != "cancelled":
-                    kept.append((row.intervention_id, row.intervention_type,
-                                 target_key(row.area_id, row.h3_cells, row.place_ids), _as_date(row.start_date),
-                                 _as_date(row.end_date)))
+                    kept.append(
+                        (
+                            row.intervention_id,
+                            row.intervention_type,
+                            target_key(row.area_id, row.h3_cells, row.place_ids),
+                            _as_date(row.start_date),
+                            _as_date(row.end_date),
+                        )
+                    )
         flags = np.zeros(len(parsed), dtype=bool)
         for i, row in enumerate(parsed.itertuples(index=False)):
             if bad[i]:
@@ -274,9 +301,13 @@ class InterventionsSource:
                 continue
             key = target_key(row.area_id, row.h3_cells, row.place_ids)
             start, end = _as_date(row.start_date), _as_date(row.end_date)
-            flags[i] = any(other_id != row.intervention_id and other_type == row.intervention_type
-                           and other_key == key and overlapping(start, end, other_start, other_end)
-                           for other_id, other_type, other_key, other_start, other_end in kept)
+            flags[i] = any(
+                other_id != row.intervention_id
+                and other_type == row.intervention_type
+                and other_key == key
+                and overlapping(start, end, other_start, other_end)
+                for other_id, other_type, other_key, other_start, other_end in kept
+            )
             if not flags[i]:
                 kept = [k for k in kept if k[0] != row.intervention_id]  # this version replaces the loaded one
                 kept.append((row.intervention_id, row.intervention_type, key, start, end))
@@ -302,6 +333,7 @@ LATEST_QUERY = """
 
 def latest_interventions(con) -> pd.DataFrame | None:
     """The latest loaded version of every intervention (None before the table exists)."""
-    exists = con.execute("select count(*) from information_schema.tables "
-                         "where table_schema = 'raw' and table_name = 'interventions'").fetchall()[0][0]
+    exists = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = 'interventions'"
+    ).fetchall()[0][0]
     return con.execute(LATEST_QUERY).df() if exists else None

@@ -132,8 +132,9 @@ class PoliceCrimesSource:
         issues.flag("window_ends_before_start", (occurred_to < occurred_from).to_numpy())
         issues.flag("reported_before_occurred", (reported_at < occurred_from - pd.Timedelta(hours=1)).to_numpy())
 
-        lat, lon, coord_input, area_ids = locate(column(raw, "lat"), column(raw, "lon"), column(raw, "x"),
-                                                 column(raw, "y"), issues, self.area_index)
+        lat, lon, coord_input, area_ids = locate(
+            column(raw, "lat"), column(raw, "lon"), column(raw, "x"), column(raw, "y"), issues, self.area_index
+        )
         source_rows = raw["source_row"].astype("int64").to_numpy() if len(raw) else np.array([], "int64")
         rejections = issues.rejections(original, source_rows, crime_ids)
         parsed = pd.DataFrame(

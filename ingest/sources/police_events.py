@@ -111,9 +111,27 @@ create table if not exists raw.police_event_deliveries (
 """
 
 REVISION_COLUMNS = (
-    "event_id", "content_hash", "published_at", "occurred_at", "event_type", "is_summary", "name", "summary", "url",
-    "location_name", "location_level", "municipality_code", "county_code", "match_method", "area_id",
-    "area_match_method", "area_match_name", "centroid_lat", "centroid_lon", "fetched_at", "fetched_at_from",
+    "event_id",
+    "content_hash",
+    "published_at",
+    "occurred_at",
+    "event_type",
+    "is_summary",
+    "name",
+    "summary",
+    "url",
+    "location_name",
+    "location_level",
+    "municipality_code",
+    "county_code",
+    "match_method",
+    "area_id",
+    "area_match_method",
+    "area_match_name",
+    "centroid_lat",
+    "centroid_lon",
+    "fetched_at",
+    "fetched_at_from",
     "source_row",
 )
 LINEAGE = ("batch_id", "source_file", "source_sha256", "run_id", "loaded_at")
@@ -147,6 +165,7 @@ def fetched_at_from_name(name: str) -> datetime | None:
 # ---------------------------------------------------------------------------------------------------------------
 # The area gazetteer
 # ---------------------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class GazetteerEntry:
@@ -205,8 +224,11 @@ def build_gazetteer(areas: list[tuple[str, str, str | None]], places: list[tuple
     exist (the demo's Uppsala places only count when the demo's district layer is loaded)."""
     municipality = {area_id: code for area_id, _, code in areas if code}
     entries = [GazetteerEntry(name, area_id, code, "area") for area_id, name, code in areas if code and name]
-    entries += [GazetteerEntry(name, area_id, municipality[area_id], "place")
-                for name, area_id in places if area_id in municipality]
+    entries += [
+        GazetteerEntry(name, area_id, municipality[area_id], "place")
+        for name, area_id in places
+        if area_id in municipality
+    ]
     return Gazetteer(entries)
 
 
@@ -214,9 +236,26 @@ def build_gazetteer(areas: list[tuple[str, str, str | None]], places: list[tuple
 # Reading and validating
 # ---------------------------------------------------------------------------------------------------------------
 
-_MONTHS = {m: i for i, m in enumerate(
-    ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober", "november",
-     "december"), start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        (
+            "januari",
+            "februari",
+            "mars",
+            "april",
+            "maj",
+            "juni",
+            "juli",
+            "augusti",
+            "september",
+            "oktober",
+            "november",
+            "december",
+        ),
+        start=1,
+    )
+}
 _TITLE_TIME = r"^\s*(\d{1,2}) ([a-zåäö]+) (\d{1,2})[:.](\d{2})"
 
 
@@ -232,8 +271,7 @@ def read_events(path: Path) -> pd.DataFrame:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UnreadableFileError(f"not valid JSON ({exc})") from exc
     if not isinstance(payload, list):
-        raise UnreadableFileError(
-            f"expected the API's JSON array of events, found a JSON {type(payload).__name__}")
+        raise UnreadableFileError(f"expected the API's JSON array of events, found a JSON {type(payload).__name__}")
     fetched = fetched_at_from_name(path.name)
     records = []
     for index, item in enumerate(payload, start=1):
@@ -244,8 +282,7 @@ def read_events(path: Path) -> pd.DataFrame:
         record["__content_hash__"] = content_hash(item)
         record["source_row"] = index
         records.append(record)
-    frame = pd.DataFrame.from_records(records) if records else pd.DataFrame(columns=["__content_hash__",
-                                                                                     "source_row"])
+    frame = pd.DataFrame.from_records(records) if records else pd.DataFrame(columns=["__content_hash__", "source_row"])
     frame["__fetched_at__"] = fetched
     return frame
 
@@ -288,15 +325,24 @@ def occurred_at_from_titles(titles: pd.Series, published_at: pd.Series) -> pd.Se
     published 1 January) is from the year before. (Titles a few days ahead are announcements and stay as they are.)"""
     parts = clean_column(titles).fillna("").str.casefold().str.extract(_TITLE_TIME)
     month = parts[1].map(_MONTHS)
-    local_published = (published_at.dt.tz_localize("UTC").dt.tz_convert("Europe/Stockholm").dt.tz_localize(None))
+    local_published = published_at.dt.tz_localize("UTC").dt.tz_convert("Europe/Stockholm").dt.tz_localize(None)
     year = local_published.dt.year
     ok = month.notna() & parts[0].notna() & year.notna()
     text = pd.Series([None] * len(titles), dtype=object)
-    text[ok] = (year[ok].astype(int).astype(str) + "-" + month[ok].astype(int).astype(str).str.zfill(2) + "-"
-                + parts[0][ok].str.zfill(2) + " " + parts[2][ok].str.zfill(2) + ":" + parts[3][ok])
+    text[ok] = (
+        year[ok].astype(int).astype(str)
+        + "-"
+        + month[ok].astype(int).astype(str).str.zfill(2)
+        + "-"
+        + parts[0][ok].str.zfill(2)
+        + " "
+        + parts[2][ok].str.zfill(2)
+        + ":"
+        + parts[3][ok]
+    )
     occurred, _ = parse_timestamps(text)
     late = occurred > published_at + pd.Timedelta(days=183)
-    text[late] = ((year[late] - 1).astype(int).astype(str) + text[late].str[4:])
+    text[late] = (year[late] - 1).astype(int).astype(str) + text[late].str[4:]
     if late.any():
         occurred[late] = parse_timestamps(text[late])[0].to_numpy()
     return occurred
@@ -348,8 +394,10 @@ class PoliceEventsSource:
         title_text = clean_column(titles)
         last_parts = title_text.where(title_text.fillna("").str.contains(","), None).str.rsplit(",", n=1).str[-1]
         last_parts = clean_column(last_parts)
-        placed = map_unique(pd.Series(list(zip(location_names, last_parts, strict=True)), dtype=object),
-                            lambda pair: None if pair is None or pair[0] is None else _place_event(*pair))
+        placed = map_unique(
+            pd.Series(list(zip(location_names, last_parts, strict=True)), dtype=object),
+            lambda pair: None if pair is None or pair[0] is None else _place_event(*pair),
+        )
         issues.flag("unknown_location", (location_names.notna() & placed.isna()).to_numpy())
 
         lat, lon = self._centroids(gps, issues)
@@ -358,11 +406,11 @@ class PoliceEventsSource:
         municipality_codes = [p[1] for p in placed_rows]
         summaries = column(raw, "summary")
         match_texts = (clean_column(summaries).fillna("") + " " + title_text.fillna("")).tolist()
-        area_matches = [self.gazetteer.match(text, code) for text, code in
-                        zip(match_texts, municipality_codes, strict=True)]
+        area_matches = [
+            self.gazetteer.match(text, code) for text, code in zip(match_texts, municipality_codes, strict=True)
+        ]
         source_rows = raw["source_row"].astype("int64").to_numpy() if n else np.array([], "int64")
-        rejections = issues.rejections(raw, source_rows, ids,
-                                       drop_columns=("__content_hash__", "__fetched_at__"))
+        rejections = issues.rejections(raw, source_rows, ids, drop_columns=("__content_hash__", "__fetched_at__"))
 
         fetched = raw["__fetched_at__"].iloc[0] if n else None
         parsed = pd.DataFrame(

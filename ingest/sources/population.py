@@ -84,10 +84,12 @@ class PopulationSource:
             if not reasons and self.known_area_ids and area_id not in self.known_area_ids:
                 reasons.append("unknown_area")
             if reasons:
-                rejections.append(Rejection(int(source_row), reasons[0], REASONS[reasons[0]], content[i], area_id,
-                                            tuple(reasons)))
+                rejections.append(
+                    Rejection(int(source_row), reasons[0], REASONS[reasons[0]], content[i], area_id, tuple(reasons))
+                )
                 continue
             seen.add(key)
-            accepted.append({"area_id": area_id, "year": int(year), "population": int(population),
-                             "source_row": int(source_row)})
+            accepted.append(
+                {"area_id": area_id, "year": int(year), "population": int(population), "source_row": int(source_row)}
+            )
         return pd.DataFrame(accepted, columns=["area_id", "year", "population", "source_row"]), rejections

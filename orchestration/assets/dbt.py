@@ -5,7 +5,6 @@ Asset keys read as the architecture: ``raw/<table>`` for sources (produced by th
 layers, so the lineage graph in the Dagster UI explains the platform.
 """
 
-
 import json
 import os
 from collections.abc import Mapping
@@ -46,8 +45,13 @@ class LagesbildTranslator(DagsterDbtTranslator):
         metadata = dict(super().get_metadata(dbt_resource_props))
         if dbt_resource_props["resource_type"] in ("model", "seed"):
             # Where dbt writes the SQL it ran for this node (refreshed on every build), for auditors.
-            compiled = (Path(dbt_project.project_dir) / "target" / "compiled" / "lagesbild"
-                        / dbt_resource_props["original_file_path"])
+            compiled = (
+                Path(dbt_project.project_dir)
+                / "target"
+                / "compiled"
+                / "lagesbild"
+                / dbt_resource_props["original_file_path"]
+            )
             metadata["dbt/compiled_sql"] = dg.MetadataValue.path(str(compiled))
             metadata["dbt/unique_id"] = dbt_resource_props["unique_id"]
         return metadata
@@ -86,8 +90,9 @@ def _manifest_tags() -> set[str]:
     return {tag for node in manifest["nodes"].values() if node["resource_type"] == "model" for tag in node["tags"]}
 
 
-def _run_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource,
-             window: dict[str, str] | None):
+def _run_dbt(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, window: dict[str, str] | None
+):
     warehouse.export_dbt_environment()
     if window:
         context.log.info(f"dbt window: {window}")
@@ -124,13 +129,16 @@ def with_row_counts(events: list, manifest: Mapping[str, Any], warehouse: Wareho
     if not tables:
         return events
     with duckdb.connect(str(warehouse.settings().warehouse), read_only=True) as con:
-        counts = {unique_id: con.execute(f"select count(*) from {relation}").fetchall()[0][0]  # noqa: S608
-                  for unique_id, relation in tables.items()}
+        counts = {
+            unique_id: con.execute(f"select count(*) from {relation}").fetchall()[0][0]  # noqa: S608
+            for unique_id, relation in tables.items()
+        }
     counted = []
     for event in events:
         node = node_of(event)
-        counted.append(event.with_metadata({**event.metadata, "dagster/row_count": counts[node["unique_id"]]})
-                       if node else event)
+        counted.append(
+            event.with_metadata({**event.metadata, "dagster/row_count": counts[node["unique_id"]]}) if node else event
+        )
     return counted
 
 

@@ -30,9 +30,22 @@ def generate_dbt_docs(target: Path, warehouse: Path) -> Path:
         if parsed.exists():  # start from the project's parse state (a full parse costs seconds)
             shutil.copy2(parsed, scratch_path / parsed.name)
         result = subprocess.run(
-            [dbt_executable(), "docs", "generate", "--static", "--profiles-dir", ".", "--target-path", scratch,
-             "--log-path", str(scratch_path / "logs")],
-            cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=600,
+            [
+                dbt_executable(),
+                "docs",
+                "generate",
+                "--static",
+                "--profiles-dir",
+                ".",
+                "--target-path",
+                scratch,
+                "--log-path",
+                str(scratch_path / "logs"),
+            ],
+            cwd=DBT_PROJECT_DIR,
+            capture_output=True,
+            text=True,
+            timeout=600,
             env={**os.environ, "DBT_DUCKDB_PATH": str(warehouse), "DO_NOT_TRACK": "1"},
         )
         if result.returncode != 0:
@@ -58,5 +71,4 @@ def dbt_docs(context: dg.AssetExecutionContext, warehouse: WarehouseResource) ->
     settings = warehouse.settings()
     page = generate_dbt_docs(settings.serving.parent / "dbt_docs", settings.warehouse)
     context.log.info(f"dbt docs written to {page}")
-    return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(page)),
-                                          "bytes": page.stat().st_size})
+    return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(page)), "bytes": page.stat().st_size})

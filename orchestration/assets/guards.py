@@ -41,13 +41,16 @@ PLAN_METRICS_KEY = dg.AssetKey(["marts", "fct_guard_plan_metrics"])
 GUARD_MART_KEYS = [FORECAST_KEY, PLACES_KEY, MAP_AREAS_KEY, PLAN_VISITS_KEY, PLAN_UNITS_KEY, PLAN_METRICS_KEY]
 
 raw_guard_visits = build_ingest_asset(
-    "guard_visits", "Guard visits as actually done (place, arrival, departure), recorded through "
-    "POST /api/v1/guard-visits as landing files; the evidence for evaluating plans later.")
+    "guard_visits",
+    "Guard visits as actually done (place, arrival, departure), recorded through "
+    "POST /api/v1/guard-visits as landing files; the evidence for evaluating plans later.",
+)
 
 
 def spec(key: dg.AssetKey, description: str, deps=()) -> dg.AssetSpec:
-    return dg.AssetSpec(key, description=description, deps=deps, group_name=GROUP, owners=[OWNER],
-                        kinds={"python", "duckdb"})
+    return dg.AssetSpec(
+        key, description=description, deps=deps, group_name=GROUP, owners=[OWNER], kinds={"python", "duckdb"}
+    )
 
 
 def write_table(con, key: dg.AssetKey, frame: pd.DataFrame) -> int:
@@ -70,14 +73,27 @@ class GuardForecastConfig(dg.Config):
 
 @dg.multi_asset(
     specs=[
-        spec(FORECAST_KEY, description="Expected harm per place × day of week × hour for the coming week "
-                     "(blend of the 52-week mean and a 4-week-half-life EWMA; guards' own reports excluded).",
-                     deps=[dg.AssetKey(["staging", "stg_est__reports"]), dg.AssetKey(["staging", "stg_police__crimes"]),
-                           dg.AssetKey(["reference", "est_categories"]), dg.AssetKey(["marts", "fct_area_week"])]),
-        spec(PLACES_KEY, description="The candidate places (named places and H3 cells) with their weekly "
-                     "forecast and its components, plus the guards' depot."),
-        spec(MAP_AREAS_KEY, description="Area outlines as GeoJSON, for drawing plans on a map.",
-                     deps=[dg.AssetKey(["staging", "stg_geo__areas"])]),
+        spec(
+            FORECAST_KEY,
+            description="Expected harm per place × day of week × hour for the coming week "
+            "(blend of the 52-week mean and a 4-week-half-life EWMA; guards' own reports excluded).",
+            deps=[
+                dg.AssetKey(["staging", "stg_est__reports"]),
+                dg.AssetKey(["staging", "stg_police__crimes"]),
+                dg.AssetKey(["reference", "est_categories"]),
+                dg.AssetKey(["marts", "fct_area_week"]),
+            ],
+        ),
+        spec(
+            PLACES_KEY,
+            description="The candidate places (named places and H3 cells) with their weekly "
+            "forecast and its components, plus the guards' depot.",
+        ),
+        spec(
+            MAP_AREAS_KEY,
+            description="Area outlines as GeoJSON, for drawing plans on a map.",
+            deps=[dg.AssetKey(["staging", "stg_geo__areas"])],
+        ),
     ],
     pool=WAREHOUSE_POOL,
     backfill_policy=dg.BackfillPolicy.single_run(),  # `make refresh` runs a partition range as one run
@@ -88,26 +104,54 @@ def guard_forecast(context: dg.AssetExecutionContext, config: GuardForecastConfi
         incidents = fc.incidents_from_warehouse(con, recent_weeks=params.long_run_weeks)
         target = None if len(incidents) else fc.next_monday(date.today())
         forecast = fc.forecast_place_risk(incidents, NAMED_PLACES, target_week_start=target, params=params)
-        provenance = {"forecast_model_version": forecast.version, "data_cutoff": forecast.data_cutoff,
-                      "target_week_start": forecast.target_week_start}
+        provenance = {
+            "forecast_model_version": forecast.version,
+            "data_cutoff": forecast.data_cutoff,
+            "target_week_start": forecast.target_week_start,
+        }
         places = forecast.places.assign(**provenance)
-        depot_row = pd.DataFrame([{"place_id": DEPOT_ID, "place_name": "Väktarbas (depå)", "place_kind": "depot",
-                                   "lat": config.depot_lat, "lon": config.depot_lon, **provenance}])
+        depot_row = pd.DataFrame(
+            [
+                {
+                    "place_id": DEPOT_ID,
+                    "place_name": "Väktarbas (depå)",
+                    "place_kind": "depot",
+                    "lat": config.depot_lat,
+                    "lon": config.depot_lon,
+                    **provenance,
+                }
+            ]
+        )
         n_places = write_table(con, PLACES_KEY, pd.concat([places, depot_row], ignore_index=True))
         n_risk = write_table(con, FORECAST_KEY, forecast.risk.assign(**provenance))
         areas = con.execute("select area_id, area_name, geometry_wkt from staging.stg_geo__areas").df()
         areas["geometry_geojson"] = [json.dumps(mapping(shapely.from_wkt(w))) for w in areas.pop("geometry_wkt")]
         n_areas = write_table(con, MAP_AREAS_KEY, areas)
-    common = {"forecast_model_version": forecast.version, "data_cutoff": str(forecast.data_cutoff),
-              "target_week_start": str(forecast.target_week_start)}
-    yield dg.MaterializeResult(asset_key=FORECAST_KEY, metadata={
-        **common, "dagster/row_count": n_risk, "incidents_used": forecast.n_incidents_used,
-        "guard_reports_excluded": forecast.n_guard_reports_excluded,
-        "expected_harm_next_week": float(forecast.places["forecast_week_harm"].sum()) if len(places) else 0.0})
-    yield dg.MaterializeResult(asset_key=PLACES_KEY, metadata={
-        **common, "dagster/row_count": n_places,
-        "top_places": dg.MetadataValue.json(places.head(10)[["place_id", "place_name", "forecast_week_harm"]]
-                                            .round(3).to_dict(orient="records"))})
+    common = {
+        "forecast_model_version": forecast.version,
+        "data_cutoff": str(forecast.data_cutoff),
+        "target_week_start": str(forecast.target_week_start),
+    }
+    yield dg.MaterializeResult(
+        asset_key=FORECAST_KEY,
+        metadata={
+            **common,
+            "dagster/row_count": n_risk,
+            "incidents_used": forecast.n_incidents_used,
+            "guard_reports_excluded": forecast.n_guard_reports_excluded,
+            "expected_harm_next_week": float(forecast.places["forecast_week_harm"].sum()) if len(places) else 0.0,
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=PLACES_KEY,
+        metadata={
+            **common,
+            "dagster/row_count": n_places,
+            "top_places": dg.MetadataValue.json(
+                places.head(10)[["place_id", "place_name", "forecast_week_harm"]].round(3).to_dict(orient="records")
+            ),
+        },
+    )
     yield dg.MaterializeResult(asset_key=MAP_AREAS_KEY, metadata={"dagster/row_count": n_areas})
 
 
@@ -126,28 +170,45 @@ class GuardPlanConfig(dg.Config):
 
 @dg.multi_asset(
     specs=[
-        spec(PLAN_VISITS_KEY, description="Next week's recommended visits per day and guard (place, "
-                     "arrival, departure, expected harm covered, reasons).", deps=[FORECAST_KEY, PLACES_KEY]),
-        spec(PLAN_UNITS_KEY, description="Per day and guard: shift, depot and break of the recommended "
-                     "plan."),
-        spec(PLAN_METRICS_KEY, description="Per day: risk-weighted coverage, expected harm covered, travel "
-                     "and idle minutes of the recommended plan and of the naive top-k and greedy plans, with the "
-                     "solver status, seed, forecast version and data cutoff."),
+        spec(
+            PLAN_VISITS_KEY,
+            description="Next week's recommended visits per day and guard (place, "
+            "arrival, departure, expected harm covered, reasons).",
+            deps=[FORECAST_KEY, PLACES_KEY],
+        ),
+        spec(PLAN_UNITS_KEY, description="Per day and guard: shift, depot and break of the recommended plan."),
+        spec(
+            PLAN_METRICS_KEY,
+            description="Per day: risk-weighted coverage, expected harm covered, travel "
+            "and idle minutes of the recommended plan and of the naive top-k and greedy plans, with the "
+            "solver status, seed, forecast version and data cutoff.",
+        ),
     ],
     check_specs=[
-        dg.AssetCheckSpec("every_plan_passes_the_checker", asset=PLAN_VISITS_KEY, blocking=True,
-                          description="Shift, dwell, travel, revisit gap, max visits, break and depot hold for every "
-                          "published plan, recommended and baseline."),
-        dg.AssetCheckSpec("recommended_beats_naive", asset=PLAN_METRICS_KEY,
-                          description="Every day's recommended plan covers more forecast risk than the naive top-k "
-                          "plan and no less than the greedy plan."),
+        dg.AssetCheckSpec(
+            "every_plan_passes_the_checker",
+            asset=PLAN_VISITS_KEY,
+            blocking=True,
+            description="Shift, dwell, travel, revisit gap, max visits, break and depot hold for every "
+            "published plan, recommended and baseline.",
+        ),
+        dg.AssetCheckSpec(
+            "recommended_beats_naive",
+            asset=PLAN_METRICS_KEY,
+            description="Every day's recommended plan covers more forecast risk than the naive top-k "
+            "plan and no less than the greedy plan.",
+        ),
     ],
     pool=WAREHOUSE_POOL,
     backfill_policy=dg.BackfillPolicy.single_run(),  # `make refresh` runs a partition range as one run
 )
 def guard_plans(context: dg.AssetExecutionContext, config: GuardPlanConfig, warehouse: WarehouseResource):
-    params = PlanParams(solver_time_limit_s=config.solver_time_limit_s, dwell_min=config.dwell_min,
-                        top_n_candidates=config.top_n_candidates, n_variants=config.n_variants)
+    params = PlanParams(
+        solver_time_limit_s=config.solver_time_limit_s,
+        dwell_min=config.dwell_min,
+        top_n_candidates=config.top_n_candidates,
+        n_variants=config.n_variants,
+    )
     with warehouse.connect() as con:
         places = con.execute(f"select * from {'.'.join(PLACES_KEY.path)}").df()
         risk = con.execute(f"select * from {'.'.join(FORECAST_KEY.path)}").df()
@@ -165,9 +226,11 @@ def guard_plans(context: dg.AssetExecutionContext, config: GuardPlanConfig, ware
         problem = problem_for_day(forecast_places, risk, day, units, shift=shift, params=params)
         plan = plan_day(problem)
         seconds.append(plan.solve_seconds)
-        context.log.info(f"{day}: {plan.solver_status}, RWC {plan.metrics.risk_weighted_coverage:.3f} "
-                         f"(naive {plan.baselines['naive_topk'].metrics.risk_weighted_coverage:.3f}) "
-                         f"in {plan.solve_seconds:.1f} s")
+        context.log.info(
+            f"{day}: {plan.solver_status}, RWC {plan.metrics.risk_weighted_coverage:.3f} "
+            f"(naive {plan.baselines['naive_topk'].metrics.risk_weighted_coverage:.3f}) "
+            f"in {plan.solve_seconds:.1f} s"
+        )
         for name, checked in (("recommended", plan), *plan.baselines.items()):
             problems = check_plan(checked)
             if problems:
@@ -176,25 +239,47 @@ def guard_plans(context: dg.AssetExecutionContext, config: GuardPlanConfig, ware
             tables[name].append(frame)
     frames = {name: pd.concat(parts, ignore_index=True) if parts else pd.DataFrame() for name, parts in tables.items()}
     with warehouse.connect() as con:
-        counts = {key: write_table(con, key, frames[name]) for key, name in
-                  ((PLAN_VISITS_KEY, "visits"), (PLAN_UNITS_KEY, "units"), (PLAN_METRICS_KEY, "metrics"))}
+        counts = {
+            key: write_table(con, key, frames[name])
+            for key, name in ((PLAN_VISITS_KEY, "visits"), (PLAN_UNITS_KEY, "units"), (PLAN_METRICS_KEY, "metrics"))
+        }
     metrics = frames["metrics"]
-    summary = {**summarise(metrics), "max_seconds_per_day": round(max(seconds, default=0.0), 2),
-               "time_limit_per_day_s": config.solver_time_limit_s}
-    yield dg.MaterializeResult(asset_key=PLAN_VISITS_KEY, metadata={"dagster/row_count": counts[PLAN_VISITS_KEY],
-                                                                    "week_start": str(week_start)})
+    summary = {
+        **summarise(metrics),
+        "max_seconds_per_day": round(max(seconds, default=0.0), 2),
+        "time_limit_per_day_s": config.solver_time_limit_s,
+    }
+    yield dg.MaterializeResult(
+        asset_key=PLAN_VISITS_KEY,
+        metadata={"dagster/row_count": counts[PLAN_VISITS_KEY], "week_start": str(week_start)},
+    )
     yield dg.MaterializeResult(asset_key=PLAN_UNITS_KEY, metadata={"dagster/row_count": counts[PLAN_UNITS_KEY]})
-    yield dg.MaterializeResult(asset_key=PLAN_METRICS_KEY, metadata={
-        "dagster/row_count": counts[PLAN_METRICS_KEY], **summary,
-        "per_day": dg.MetadataValue.json(per_day(metrics))})
-    yield dg.AssetCheckResult(check_name="every_plan_passes_the_checker", asset_key=PLAN_VISITS_KEY,
-                              passed=not violations, metadata={"violations": dg.MetadataValue.json(violations)})
+    yield dg.MaterializeResult(
+        asset_key=PLAN_METRICS_KEY,
+        metadata={
+            "dagster/row_count": counts[PLAN_METRICS_KEY],
+            **summary,
+            "per_day": dg.MetadataValue.json(per_day(metrics)),
+        },
+    )
+    yield dg.AssetCheckResult(
+        check_name="every_plan_passes_the_checker",
+        asset_key=PLAN_VISITS_KEY,
+        passed=not violations,
+        metadata={"violations": dg.MetadataValue.json(violations)},
+    )
     # Plans are ranked by their value (harm covered − λ · travel), so "no worse than greedy" is on that scale.
     beats = bool(len(metrics)) and all(
         rwc["recommended"] > rwc["naive_topk"] and value["recommended"] >= value["greedy"] - 1e-9
-        for rwc, value in zip(per_day(metrics), per_day(metrics, "plan_value"), strict=True))
-    yield dg.AssetCheckResult(check_name="recommended_beats_naive", asset_key=PLAN_METRICS_KEY, passed=beats,
-                              severity=dg.AssetCheckSeverity.WARN, metadata=summary)
+        for rwc, value in zip(per_day(metrics), per_day(metrics, "plan_value"), strict=True)
+    )
+    yield dg.AssetCheckResult(
+        check_name="recommended_beats_naive",
+        asset_key=PLAN_METRICS_KEY,
+        passed=beats,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata=summary,
+    )
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -205,8 +290,9 @@ def shift_of(config: GuardPlanConfig, day: date) -> tuple[int, int]:
     unknown = set(config.shift_by_weekday) - set(WEEKDAYS)
     if unknown:
         raise ValueError(f"shift_by_weekday: unknown days {sorted(unknown)} (use {', '.join(WEEKDAYS)})")
-    start, end = config.shift_by_weekday.get(WEEKDAYS[day.weekday()], f"{config.shift_start}-{config.shift_end}") \
-        .split("-")
+    start, end = config.shift_by_weekday.get(WEEKDAYS[day.weekday()], f"{config.shift_start}-{config.shift_end}").split(
+        "-"
+    )
     shift = (minutes_of(start), minutes_of(end))
     if shift[1] <= shift[0]:
         raise ValueError(f"the shift on {day} ends before it starts ({start}-{end})")
@@ -225,10 +311,12 @@ def summarise(metrics: pd.DataFrame) -> dict:
         return {"days_planned": 0}
     mean = metrics.groupby("variant")["risk_weighted_coverage"].mean()
     recommended = metrics[metrics["variant"] == "recommended"]
-    return {"days_planned": int(len(recommended)),
-            **{f"mean_rwc_{variant}": float(round(mean.get(variant, 0.0), 4)) for variant in mean.index},
-            "solver_statuses": dg.MetadataValue.json(recommended["solver_status"].value_counts().to_dict()),
-            "all_reproducible": bool(recommended["reproducible"].all())}
+    return {
+        "days_planned": int(len(recommended)),
+        **{f"mean_rwc_{variant}": float(round(mean.get(variant, 0.0), 4)) for variant in mean.index},
+        "solver_statuses": dg.MetadataValue.json(recommended["solver_status"].value_counts().to_dict()),
+        "all_reproducible": bool(recommended["reproducible"].all()),
+    }
 
 
 GUARD_ASSETS = [raw_guard_visits, guard_forecast, guard_plans]

@@ -5,7 +5,6 @@ The work is done by plain Python in ``ingest/``; these assets only wire it to Da
 and every file could be parsed.
 """
 
-
 from pathlib import Path
 
 import dagster as dg
@@ -30,8 +29,9 @@ def triggered_by(context: dg.AssetExecutionContext) -> str:
     return "manual"  # the person is recorded separately (LoadContext.operator, from LAGESBILD_OPERATOR)
 
 
-def files_for_partitions(context: dg.AssetExecutionContext, folder: Path, patterns: tuple[str, ...],
-                         weekly: bool) -> list[Path]:
+def files_for_partitions(
+    context: dg.AssetExecutionContext, folder: Path, patterns: tuple[str, ...], weekly: bool
+) -> list[Path]:
     """The landing files a run should load: all of them, or, for a weekly source, those of the partition's weeks."""
     files = landing_files(folder, patterns)
     if not weekly or not in_partitioned_run(context):
@@ -71,22 +71,39 @@ def build_ingest_asset(
     key = dg.AssetKey(["raw", source])
     extra_keys = {dg.AssetKey(["raw", table]): text for table, text in (also_writes or {}).items()}
     specs = [
-        dg.AssetSpec(k, description=text, group_name="sources", owners=[OWNER], kinds={"python", "duckdb"},
-                     deps=[dg.AssetKey(["raw", d]) for d in deps])
+        dg.AssetSpec(
+            k,
+            description=text,
+            group_name="sources",
+            owners=[OWNER],
+            kinds={"python", "duckdb"},
+            deps=[dg.AssetKey(["raw", d]) for d in deps],
+        )
         for k, text in {key: description, **extra_keys}.items()
     ]
     check_specs = [
-        dg.AssetCheckSpec("reconciles", asset=key, blocking=True,
-                          description="rows read = rows accepted + rows quarantined, for every batch, and the "
-                          "raw table and quarantine hold exactly what the ledger says"),
-        dg.AssetCheckSpec("all_files_parsed", asset=key,
-                          description="every landing file of this run could be parsed (a failed file is named "
-                          "with its problem in the metadata)"),
+        dg.AssetCheckSpec(
+            "reconciles",
+            asset=key,
+            blocking=True,
+            description="rows read = rows accepted + rows quarantined, for every batch, and the "
+            "raw table and quarantine hold exactly what the ledger says",
+        ),
+        dg.AssetCheckSpec(
+            "all_files_parsed",
+            asset=key,
+            description="every landing file of this run could be parsed (a failed file is named "
+            "with its problem in the metadata)",
+        ),
     ]
     if weekly and event_time_column:
-        check_specs.append(dg.AssetCheckSpec(
-            "has_data_for_week", asset=key,
-            description="the partition's week holds at least one row of this source (freshness)"))
+        check_specs.append(
+            dg.AssetCheckSpec(
+                "has_data_for_week",
+                asset=key,
+                description="the partition's week holds at least one row of this source (freshness)",
+            )
+        )
 
     @dg.multi_asset(
         name=f"raw_{source}",
@@ -103,17 +120,27 @@ def build_ingest_asset(
             ensure_source_table(con, spec)
             files = files_for_partitions(context, settings.landing(source), spec.file_patterns, weekly)
             load = load_source(
-                source, con, settings,
-                LoadContext(run_id=context.run.run_id, triggered_by=triggered_by(context),
-                            partition_key=_partition_label(context) if weekly else None),
+                source,
+                con,
+                settings,
+                LoadContext(
+                    run_id=context.run.run_id,
+                    triggered_by=triggered_by(context),
+                    partition_key=_partition_label(context) if weekly else None,
+                ),
                 files=files,
             )
             check = reconcile(con, source, accepted_table_of(spec))
             total_rows = con.execute(f"select count(*) from {spec.raw_table}").fetchall()[0][0]  # noqa: S608
-            extra_rows = {k: con.execute(f"select count(*) from {k.path[0]}.{k.path[1]}").fetchall()[0][0]  # noqa: S608
-                          for k in extra_keys}
-            week_rows = (rows_in_window(con, spec.raw_table, event_time_column, context.partition_time_window)
-                         if weekly and event_time_column and in_partitioned_run(context) else None)
+            extra_rows = {
+                k: con.execute(f"select count(*) from {k.path[0]}.{k.path[1]}").fetchall()[0][0]  # noqa: S608
+                for k in extra_keys
+            }
+            week_rows = (
+                rows_in_window(con, spec.raw_table, event_time_column, context.partition_time_window)
+                if weekly and event_time_column and in_partitioned_run(context)
+                else None
+            )
         for result in load.failed:
             context.log.error(f"could not load {result.error}")
         yield dg.MaterializeResult(
@@ -129,7 +156,7 @@ def build_ingest_asset(
                 "batch_ids": dg.MetadataValue.json([r.batch_id for r in load.loaded]),
                 "files": dg.MetadataValue.json([r.source_file for r in load.results]),
                 "dagster/row_count": total_rows,
-            }
+            },
         )
         for extra_key, rows in extra_rows.items():
             yield dg.MaterializeResult(asset_key=extra_key, metadata={"dagster/row_count": rows})
@@ -137,9 +164,13 @@ def build_ingest_asset(
             asset_key=key,
             check_name="reconciles",
             passed=check.ok,
-            metadata={"batches": check.batches, "rows_read": check.rows_read,
-                      "rows_accepted": check.rows_accepted, "rows_quarantined": check.rows_quarantined,
-                      "mismatches": dg.MetadataValue.json(list(check.mismatches[:50]))},
+            metadata={
+                "batches": check.batches,
+                "rows_read": check.rows_read,
+                "rows_accepted": check.rows_accepted,
+                "rows_quarantined": check.rows_quarantined,
+                "mismatches": dg.MetadataValue.json(list(check.mismatches[:50])),
+            },
         )
         yield dg.AssetCheckResult(
             asset_key=key,
@@ -174,30 +205,45 @@ def _partition_label(context: dg.AssetExecutionContext) -> str | None:
 
 
 raw_areas = build_ingest_asset(
-    "areas", "Area polygons (DeSO, RegSO, districts, EST areas) from GeoJSON or GeoPackage in the landing folder.")
-raw_population = build_ingest_asset(
-    "population", "Population per area and year.", deps=("areas",))
+    "areas", "Area polygons (DeSO, RegSO, districts, EST areas) from GeoJSON or GeoPackage in the landing folder."
+)
+raw_population = build_ingest_asset("population", "Population per area and year.", deps=("areas",))
 raw_est_reports = build_ingest_asset(
-    "est_reports", "EST reports exported from the reporting system (CSV, JSON, XLSX), validated, redacted and "
-    "placed in areas and H3 cells.", deps=("areas",), weekly=True, event_time_column="observed_at")
+    "est_reports",
+    "EST reports exported from the reporting system (CSV, JSON, XLSX), validated, redacted and "
+    "placed in areas and H3 cells.",
+    deps=("areas",),
+    weekly=True,
+    event_time_column="observed_at",
+)
 
 raw_police_crimes = build_ingest_asset(
-    "police_crimes", "Police-reported crimes (record-level extracts): offence code and category, occurred and "
-    "reported times, SWEREF 99 TM or WGS84 points, placed in areas and H3 cells.", deps=("areas",), weekly=True,
-    event_time_column="occurred_from")
+    "police_crimes",
+    "Police-reported crimes (record-level extracts): offence code and category, occurred and "
+    "reported times, SWEREF 99 TM or WGS84 points, placed in areas and H3 cells.",
+    deps=("areas",),
+    weekly=True,
+    event_time_column="occurred_from",
+)
 
 raw_police_events = build_ingest_asset(
-    "police_events", "Police open events (saved polisen.se /api/events responses): every revision kept, the "
+    "police_events",
+    "Police open events (saved polisen.se /api/events responses): every revision kept, the "
     "municipality read from location.name or the title, an area only where the area gazetteer matches the text.",
     # No has_data_for_week check: the feed is the police's editorial selection, fetched by a separate client, and
     # a quiet week is not a broken delivery (set event_time_column="published_at" to warn on empty weeks).
-    deps=("areas",), weekly=True,
-    also_writes={"police_event_deliveries": "Every event of every loaded police API response, pointing at its "
-                 "revision in raw/police_events; fetch times order the revisions (written by raw/police_events)."})
+    deps=("areas",),
+    weekly=True,
+    also_writes={
+        "police_event_deliveries": "Every event of every loaded police API response, pointing at its "
+        "revision in raw/police_events; fetch times order the revisions (written by raw/police_events)."
+    },
+)
 
 raw_bra_indicators = build_ingest_asset(
-    "bra_indicators", "Brå municipal indicators (reported crime, NTU) as annual context, long format, geography "
-    "names mapped to municipality/county codes.")
+    "bra_indicators",
+    "Brå municipal indicators (reported crime, NTU) as annual context, long format, geography "
+    "names mapped to municipality/county codes.",
+)
 
-INGEST_ASSETS = [raw_areas, raw_population, raw_est_reports, raw_police_crimes, raw_police_events,
-                 raw_bra_indicators]
+INGEST_ASSETS = [raw_areas, raw_population, raw_est_reports, raw_police_crimes, raw_police_events, raw_bra_indicators]

@@ -4,8 +4,10 @@
 from orchestration.assets.ingest import build_ingest_asset
 
 raw_interventions = build_ingest_asset(
-    "interventions", "Interventions the EST group decided (type, organisation, target area/cells/places, dates, "
+    "interventions",
+    "Interventions the EST group decided (type, organisation, target area/cells/places, dates, "
     "reason, status), recorded through POST/PATCH /api/v1/interventions or dropped as files; every version kept.",
-    deps=("areas",))
+    deps=("areas",),
+)
 
 INTERVENTION_ASSETS = [raw_interventions]

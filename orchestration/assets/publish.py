@@ -19,11 +19,23 @@ from serving.snapshot import publish_snapshot
 
 # The marts the snapshot must wait for (and their blocking checks): every table in the `marts` schema is copied, but
 # only after these are built and checked, so a failing check leaves the last good snapshot in place.
-DBT_MARTS = ("fct_area_week", "fct_area_tertial", "fct_place_week",
-             "public_fct_area_week", "public_fct_area_tertial", "public_fct_place_week")
+DBT_MARTS = (
+    "fct_area_week",
+    "fct_area_tertial",
+    "fct_place_week",
+    "public_fct_area_week",
+    "public_fct_area_tertial",
+    "public_fct_place_week",
+)
 # guard scheduling (orchestration/assets/guards.py), checked by its own asset checks
-GUARD_TABLES = ("fct_place_risk_forecast", "dim_guard_places", "dim_guard_map_areas",
-                "fct_guard_plan_visits", "fct_guard_plan_units", "fct_guard_plan_metrics")
+GUARD_TABLES = (
+    "fct_place_risk_forecast",
+    "dim_guard_places",
+    "dim_guard_map_areas",
+    "fct_guard_plan_visits",
+    "fct_guard_plan_units",
+    "fct_guard_plan_metrics",
+)
 # interventions and their follow-up (dbt_project/models/marts/fct_intervention*), checked by their dbt tests
 INTERVENTION_MARTS = ("fct_interventions", "fct_intervention_followup")
 # row-level lineage for auditors (docs/lineage.md), checked by its dbt tests
@@ -40,9 +52,15 @@ FRESHNESS_SOURCES = {
 
 # Reference tables the API serves next to the marts (areas with their geometry, Brå context), when staged.
 REFERENCE_QUERIES = {
-    "stg_geo__areas": ("areas", "select * exclude (layer_name, batch_id, source_file) from warehouse.staging.stg_geo__areas"),
-    "stg_bra__indicators": ("bra_indicators", "select * exclude (batch_id, batch_seq, source_file, source_row, loaded_at) "
-                            "from warehouse.staging.stg_bra__indicators"),
+    "stg_geo__areas": (
+        "areas",
+        "select * exclude (layer_name, batch_id, source_file) from warehouse.staging.stg_geo__areas",
+    ),
+    "stg_bra__indicators": (
+        "bra_indicators",
+        "select * exclude (batch_id, batch_seq, source_file, source_row, loaded_at) "
+        "from warehouse.staging.stg_bra__indicators",
+    ),
 }
 
 BATCHES_QUERY = """
@@ -72,14 +90,19 @@ def freshness_query(existing_tables: set[str]) -> str:
         )
     return " union all ".join(parts) or (
         "select null::varchar as source, 0::bigint as n_rows, null::timestamp as latest_event_utc, "
-        "null::date as latest_week_start, null::timestamp as latest_load_utc where false")
+        "null::date as latest_week_start, null::timestamp as latest_load_utc where false"
+    )
 
 
 def git_commit() -> str | None:
     try:
         return subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).resolve().parent, capture_output=True, text=True,
-            check=True, timeout=5,
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=5,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
@@ -90,17 +113,20 @@ def run_check_results(context: dg.AssetExecutionContext) -> pd.DataFrame:
     rows = []
     for entry in context.instance.all_logs(context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
         evaluation = entry.dagster_event.event_specific_data
-        rows.append({
-            "run_id": context.run.run_id,
-            "asset_key": evaluation.asset_key.to_user_string(),
-            "check_name": evaluation.check_name,
-            "passed": bool(evaluation.passed),
-            "severity": evaluation.severity.value,
-            "description": evaluation.description,
-            "evaluated_at": pd.Timestamp(entry.timestamp, unit="s"),
-        })
-    return pd.DataFrame(rows, columns=["run_id", "asset_key", "check_name", "passed", "severity", "description",
-                                       "evaluated_at"])
+        rows.append(
+            {
+                "run_id": context.run.run_id,
+                "asset_key": evaluation.asset_key.to_user_string(),
+                "check_name": evaluation.check_name,
+                "passed": bool(evaluation.passed),
+                "severity": evaluation.severity.value,
+                "description": evaluation.description,
+                "evaluated_at": pd.Timestamp(entry.timestamp, unit="s"),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["run_id", "asset_key", "check_name", "passed", "severity", "description", "evaluated_at"]
+    )
 
 
 @dg.asset(
@@ -117,10 +143,13 @@ def run_check_results(context: dg.AssetExecutionContext) -> pd.DataFrame:
 def serving_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     settings = warehouse.settings()
     with warehouse.connect() as con:
-        raw_tables = {row[0] for row in con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()}
-        staged = {row[0] for row in con.execute(
-            "select view_name from duckdb_views() where schema_name = 'staging'").fetchall()}
+        raw_tables = {
+            row[0] for row in con.execute("select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()
+        }
+        staged = {
+            row[0]
+            for row in con.execute("select view_name from duckdb_views() where schema_name = 'staging'").fetchall()
+        }
     snapshot = publish_snapshot(
         warehouse=settings.warehouse,
         target=settings.serving,
@@ -134,8 +163,10 @@ def serving_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseReso
             "audit_log": AUDIT_LOG_QUERY,
             **{table: query for view, (table, query) in REFERENCE_QUERIES.items() if view in staged},
         },
-        extra_frames={"run_checks": run_check_results(context),
-                      "lineage_models": dbt_model_graph(dbt_project.manifest_path)},
+        extra_frames={
+            "run_checks": run_check_results(context),
+            "lineage_models": dbt_model_graph(dbt_project.manifest_path),
+        },
     )
     context.log.info(f"published snapshot {snapshot.snapshot_id} to {settings.serving}")
     return dg.MaterializeResult(

@@ -21,8 +21,13 @@ def read_mart(warehouse: WarehouseResource, mart: str):
 
 
 def build_gx_check(mart: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(asset=dg.AssetKey(["marts", mart]), name="great_expectations", blocking=True,
-                    pool=WAREHOUSE_POOL, description=f"The Great Expectations suite of {mart} passes.")
+    @dg.asset_check(
+        asset=dg.AssetKey(["marts", mart]),
+        name="great_expectations",
+        blocking=True,
+        pool=WAREHOUSE_POOL,
+        description=f"The Great Expectations suite of {mart} passes.",
+    )
     def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         # Imported here: Great Expectations takes seconds to import, and loading the code location should not.
         from orchestration.checks.expectations import validate_mart
@@ -32,23 +37,35 @@ def build_gx_check(mart: str) -> dg.AssetChecksDefinition:
         result = validate_mart(mart, frame, k)
         return dg.AssetCheckResult(
             passed=result.success,
-            metadata={"rows": len(frame), "expectations_evaluated": result.evaluated,
-                      "expectations_failed": len(result.failed), "failed": dg.MetadataValue.json(result.failed[:20])},
+            metadata={
+                "rows": len(frame),
+                "expectations_evaluated": result.evaluated,
+                "expectations_failed": len(result.failed),
+                "failed": dg.MetadataValue.json(result.failed[:20]),
+            },
         )
 
     return _check
 
 
 def build_pandera_check(mart: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(asset=dg.AssetKey(["marts", mart]), name="pandera_schema", blocking=True, pool=WAREHOUSE_POOL,
-                    description=f"{mart} (computed in Python) matches its pandera schema and invariants.")
+    @dg.asset_check(
+        asset=dg.AssetKey(["marts", mart]),
+        name="pandera_schema",
+        blocking=True,
+        pool=WAREHOUSE_POOL,
+        description=f"{mart} (computed in Python) matches its pandera schema and invariants.",
+    )
     def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         frame = read_mart(warehouse, mart)
         violations = validate_schema(mart, frame)
         return dg.AssetCheckResult(
             passed=not violations,
-            metadata={"rows": len(frame), "violations": len(violations),
-                      "failures": dg.MetadataValue.json(violations[:20])},
+            metadata={
+                "rows": len(frame),
+                "violations": len(violations),
+                "failures": dg.MetadataValue.json(violations[:20]),
+            },
         )
 
     return _check

@@ -36,8 +36,12 @@ class AreaWeek(pa.DataFrameModel):
 
     @pa.dataframe_check
     def eb_intervals_contain_estimates(cls, df: pd.DataFrame) -> pd.Series:
-        return (_ordered(df["harm_rate_eb_lo90"], df["harm_rate_eb"]) & _ordered(df["harm_rate_eb"], df["harm_rate_eb_hi90"])
-                & _ordered(df["est_rate_eb_lo90"], df["est_rate_eb"]) & _ordered(df["est_rate_eb"], df["est_rate_eb_hi90"]))
+        return (
+            _ordered(df["harm_rate_eb_lo90"], df["harm_rate_eb"])
+            & _ordered(df["harm_rate_eb"], df["harm_rate_eb_hi90"])
+            & _ordered(df["est_rate_eb_lo90"], df["est_rate_eb"])
+            & _ordered(df["est_rate_eb"], df["est_rate_eb_hi90"])
+        )
 
     @pa.dataframe_check
     def q_not_below_p(cls, df: pd.DataFrame) -> pd.Series:
@@ -68,15 +72,20 @@ class AreaTertial(pa.DataFrameModel):
 
     @pa.dataframe_check
     def intervals_contain_estimates(cls, df: pd.DataFrame) -> pd.Series:
-        return (_ordered(df["harm_rate_eb_lo95"], df["harm_rate_eb"]) & _ordered(df["harm_rate_eb"], df["harm_rate_eb_hi95"])
-                & _ordered(df["rr_prev_tertial_ci_lo"], df["rr_prev_tertial_ci_hi"]))
+        return (
+            _ordered(df["harm_rate_eb_lo95"], df["harm_rate_eb"])
+            & _ordered(df["harm_rate_eb"], df["harm_rate_eb_hi95"])
+            & _ordered(df["rr_prev_tertial_ci_lo"], df["rr_prev_tertial_ci_hi"])
+        )
 
     @pa.dataframe_check
     def rank_inside_its_ranges(cls, df: pd.DataFrame) -> pd.Series:
         ranked = df["rank"].notna()
-        return ~ranked | (_ordered(df["rank_ci90_lo"], df["rank_ci90_hi"])
-                          & _ordered(df["sensitivity_rank_min"], df["rank"])
-                          & _ordered(df["rank"], df["sensitivity_rank_max"]))
+        return ~ranked | (
+            _ordered(df["rank_ci90_lo"], df["rank_ci90_hi"])
+            & _ordered(df["sensitivity_rank_min"], df["rank"])
+            & _ordered(df["rank"], df["sensitivity_rank_max"])
+        )
 
     @pa.dataframe_check
     def one_rank_per_place_in_a_tertial(cls, df: pd.DataFrame) -> bool:
@@ -92,8 +101,7 @@ class PlaceWeek(pa.DataFrameModel):
     gi_star_p_sim_8w: Series[float] = pa.Field(**PROBABILITY)
     gi_star_q_bh_8w: Series[float] = pa.Field(**PROBABILITY)
     is_hot_spot: Series[bool]
-    hot_spot_class: Series[str] = pa.Field(isin=["new_hot_spot", "persistent_hot_spot", "hot_spot",
-                                                 "not_significant"])
+    hot_spot_class: Series[str] = pa.Field(isin=["new_hot_spot", "persistent_hot_spot", "hot_spot", "not_significant"])
 
     @pa.dataframe_check
     def hot_spots_are_significant(cls, df: pd.DataFrame) -> pd.Series:
@@ -123,8 +131,12 @@ def validate_schema(mart: str, frame: pd.DataFrame) -> list[dict]:
     except pa.errors.SchemaErrors as errors:
         cases = errors.failure_cases.astype({"column": str, "check": str})
         return [
-            {"column": column, "check": check, "failures": int(len(group["index"].unique())),
-             "examples": [str(v) for v in group["failure_case"].head(3)]}
+            {
+                "column": column,
+                "check": check,
+                "failures": int(len(group["index"].unique())),
+                "examples": [str(v) for v in group["failure_case"].head(3)],
+            }
             for (column, check), group in cases.groupby(["column", "check"], dropna=False)
         ]
     return []

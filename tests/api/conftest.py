@@ -11,8 +11,12 @@ from fastapi.testclient import TestClient
 
 from tests.marts.conftest import built_marts  # noqa: F401 - the shared, session-wide build
 
-KEYS = {"public": "demo-public-key", "analyst": "demo-analyst-key", "scheduler": "demo-scheduler-key",
-        "auditor": "demo-auditor-key"}
+KEYS = {
+    "public": "demo-public-key",
+    "analyst": "demo-analyst-key",
+    "scheduler": "demo-scheduler-key",
+    "auditor": "demo-auditor-key",
+}
 
 
 def publish(warehouse: Path, target: Path) -> None:
@@ -27,15 +31,34 @@ def publish(warehouse: Path, target: Path) -> None:
     from serving.lineage import AUDIT_LOG_QUERY, AUDIT_QUARANTINE_ROWS_QUERY, dbt_model_graph
     from serving.snapshot import publish_snapshot
 
-    checks = pd.DataFrame([{"run_id": "tests", "asset_key": "marts/fct_area_week", "check_name": "not_null",
-                            "passed": True, "severity": "ERROR", "description": "ok",
-                            "evaluated_at": pd.Timestamp("2026-07-28 06:00")}])
-    publish_snapshot(warehouse=warehouse, target=target, run_id="tests-api", git_commit=None, extra_queries={
-        "source_freshness": freshness_query({"est_reports", "police_crimes", "police_events"}),
-        "audit_batches": BATCHES_QUERY, "audit_quarantine_summary": QUARANTINE_SUMMARY_QUERY,
-        "audit_quarantine_rows": AUDIT_QUARANTINE_ROWS_QUERY, "audit_log": AUDIT_LOG_QUERY,
-        **{table: query for table, query in REFERENCE_QUERIES.values()}},
-        extra_frames={"run_checks": checks, "lineage_models": dbt_model_graph(dbt_project.manifest_path)})
+    checks = pd.DataFrame(
+        [
+            {
+                "run_id": "tests",
+                "asset_key": "marts/fct_area_week",
+                "check_name": "not_null",
+                "passed": True,
+                "severity": "ERROR",
+                "description": "ok",
+                "evaluated_at": pd.Timestamp("2026-07-28 06:00"),
+            }
+        ]
+    )
+    publish_snapshot(
+        warehouse=warehouse,
+        target=target,
+        run_id="tests-api",
+        git_commit=None,
+        extra_queries={
+            "source_freshness": freshness_query({"est_reports", "police_crimes", "police_events"}),
+            "audit_batches": BATCHES_QUERY,
+            "audit_quarantine_summary": QUARANTINE_SUMMARY_QUERY,
+            "audit_quarantine_rows": AUDIT_QUARANTINE_ROWS_QUERY,
+            "audit_log": AUDIT_LOG_QUERY,
+            **{table: query for table, query in REFERENCE_QUERIES.values()},
+        },
+        extra_frames={"run_checks": checks, "lineage_models": dbt_model_graph(dbt_project.manifest_path)},
+    )
 
 
 @pytest.fixture(scope="session")

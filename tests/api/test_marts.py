@@ -25,8 +25,9 @@ def snapshot_rows(served, sql: str, params: list | None = None) -> list[tuple]:
 def test_one_week_across_areas_is_the_mart_and_public_is_suppressed(client, served):
     full = client.get("/api/v1/weekly-areas", params={"week": "2026-W22"}, headers=key("analyst"))
     assert full.status_code == 200, full.text
-    expected = dict(snapshot_rows(served, "select area_id, n_est_reports from fct_area_week "
-                                          "where week_start = date '2026-05-25'"))
+    expected = dict(
+        snapshot_rows(served, "select area_id, n_est_reports from fct_area_week where week_start = date '2026-05-25'")
+    )
     assert {a["area_id"]: a["n_est_reports"] for a in full.json()["areas"]} == expected
     assert len(expected) == 18 and sum(expected.values()) > 100
     assert full.json()["areas"][0]["n_est_by_category"]  # JSON columns arrive parsed
@@ -46,21 +47,31 @@ def test_pages_are_stable_and_complete(client, served):
         body = client.get("/api/v1/area-weeks", params={**params, "offset": offset}, headers=key("analyst")).json()
         seen += [(r["week_start"], r["area_id"], r["n_police_crimes"]) for r in body["items"]]
         offset, pages = body["next_offset"], pages + 1
-    expected = snapshot_rows(served, "select cast(week_start as varchar), area_id, n_police_crimes from fct_area_week "
-                                     "where week_start between date '2026-03-02' and date '2026-05-04' "
-                                     "order by week_start, area_id")
+    expected = snapshot_rows(
+        served,
+        "select cast(week_start as varchar), area_id, n_police_crimes from fct_area_week "
+        "where week_start between date '2026-03-02' and date '2026-05-04' "
+        "order by week_start, area_id",
+    )
     assert seen == [tuple(r) for r in expected] and len(seen) == 180 and pages == 3
     assert body["total"] == 180
 
 
 def test_one_area_across_weeks_and_category_filter(client, served):
-    body = client.get("/api/v1/areas/stenhagen/weeks", params={"from_week": "2026-W01", "to_week": "2026-W31"},
-                      headers=key("analyst")).json()
+    body = client.get(
+        "/api/v1/areas/stenhagen/weeks", params={"from_week": "2026-W01", "to_week": "2026-W31"}, headers=key("analyst")
+    ).json()
     assert [r["iso_week"] for r in body["items"]] == list(range(2, 32))  # the data start on Monday 2026-01-05
-    drugs = client.get("/api/v1/area-weeks", params={"category": "narkotika", "limit": 500, "from_week": "2026-W01"},
-                       headers=key("analyst")).json()
-    expected = snapshot_rows(served, "select count(*) from fct_area_week where "
-                                     "coalesce(cast(json_extract(n_est_by_category, '$.narkotika') as int), 0) > 0")
+    drugs = client.get(
+        "/api/v1/area-weeks",
+        params={"category": "narkotika", "limit": 500, "from_week": "2026-W01"},
+        headers=key("analyst"),
+    ).json()
+    expected = snapshot_rows(
+        served,
+        "select count(*) from fct_area_week where "
+        "coalesce(cast(json_extract(n_est_by_category, '$.narkotika') as int), 0) > 0",
+    )
     assert drugs["total"] == expected[0][0] > 0
     assert all(r["n_est_by_category"]["narkotika"] > 0 for r in drugs["items"])
     assert client.get("/api/v1/area-weeks", params={"category": "narkotika"}, headers=key("public")).status_code == 403
@@ -73,8 +84,9 @@ def test_csv_matches_json(client):
     assert as_csv.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(as_csv.text)))
     assert len(rows) == len(as_json) == 36
-    assert [(r["area_id"], int(r["n_est_reports"])) for r in rows] == [(r["area_id"], r["n_est_reports"])
-                                                                       for r in as_json]
+    assert [(r["area_id"], int(r["n_est_reports"])) for r in rows] == [
+        (r["area_id"], r["n_est_reports"]) for r in as_json
+    ]
     assert as_csv.headers["X-Total-Count"] == "36"
     also = client.get("/api/v1/area-weeks", params={**params, "format": "csv"}, headers=key("analyst"))
     assert also.text == as_csv.text
@@ -98,15 +110,19 @@ def test_tertial_ranking_carries_its_uncertainty(client, served):
         assert r["rank_ci90_lo"] <= r["rank_median"] <= r["rank_ci90_hi"] and 0 <= r["p_top5"] <= 1
         assert isinstance(r["reason_codes"], list)
     assert abs(sum(r["p_top5"] for r in rows) - 5) < 1e-6  # five places in the top five, in every draw
-    expected = snapshot_rows(served, "select area_id from fct_area_tertial where tertial_id = '2026-T2' "
-                                     "order by rank limit 3")
+    expected = snapshot_rows(
+        served, "select area_id from fct_area_tertial where tertial_id = '2026-T2' order by rank limit 3"
+    )
     assert [r["area_id"] for r in rows[:3]] == [e[0] for e in expected]
 
 
 def test_hot_spots_and_areas_and_bra(client, served):
     hot = client.get("/api/v1/place-weeks", params={"hot_only": True, "limit": 500}, headers=key("analyst")).json()
-    expected = snapshot_rows(served, "select count(*) from fct_place_week where is_hot_spot and "
-                                     "week_start = (select max(week_start) from fct_place_week)")[0][0]
+    expected = snapshot_rows(
+        served,
+        "select count(*) from fct_place_week where is_hot_spot and "
+        "week_start = (select max(week_start) from fct_place_week)",
+    )[0][0]
     assert hot["total"] == expected > 0 and all(r["is_hot_spot"] for r in hot["items"])
 
     areas = client.get("/api/v1/areas", params={"geometry": True}, headers=key("public"))
@@ -120,18 +136,21 @@ def test_hot_spots_and_areas_and_bra(client, served):
     assert client.get("/api/v1/context/bra", params={"municipality": "9999"}, headers=key("public")).status_code == 404
 
 
-@pytest.mark.parametrize(("url", "params", "status", "message"), [
-    ("/api/v1/weekly-areas", {"week": "2026-W60"}, 422, "not a week of 2026"),
-    ("/api/v1/weekly-areas", {"week": "last week"}, 422, "must look like 2026-W47"),
-    ("/api/v1/area-weeks", {"from_week": "2016-W01", "to_week": "2026-W01"}, 422, "at most 104"),
-    ("/api/v1/area-weeks", {"from_week": "2026-W10", "to_week": "2026-W01"}, 422, "is after"),
-    ("/api/v1/area-weeks", {"area": "atlantis"}, 404, "unknown area 'atlantis'"),
-    ("/api/v1/areas/atlantis/weeks", {}, 404, "unknown area"),
-    ("/api/v1/areas/atlantis", {}, 404, "unknown area"),
-    ("/api/v1/area-tertials", {"tertial": "2026-T4"}, 422, "must look like 2026-T1"),
-    ("/api/v1/area-weeks", {"limit": 5000}, 422, "less than or equal to 500"),
-    ("/api/v1/place-weeks", {"from_week": "2024-W01"}, 422, "at most 104"),
-])
+@pytest.mark.parametrize(
+    ("url", "params", "status", "message"),
+    [
+        ("/api/v1/weekly-areas", {"week": "2026-W60"}, 422, "not a week of 2026"),
+        ("/api/v1/weekly-areas", {"week": "last week"}, 422, "must look like 2026-W47"),
+        ("/api/v1/area-weeks", {"from_week": "2016-W01", "to_week": "2026-W01"}, 422, "at most 104"),
+        ("/api/v1/area-weeks", {"from_week": "2026-W10", "to_week": "2026-W01"}, 422, "is after"),
+        ("/api/v1/area-weeks", {"area": "atlantis"}, 404, "unknown area 'atlantis'"),
+        ("/api/v1/areas/atlantis/weeks", {}, 404, "unknown area"),
+        ("/api/v1/areas/atlantis", {}, 404, "unknown area"),
+        ("/api/v1/area-tertials", {"tertial": "2026-T4"}, 422, "must look like 2026-T1"),
+        ("/api/v1/area-weeks", {"limit": 5000}, 422, "less than or equal to 500"),
+        ("/api/v1/place-weeks", {"from_week": "2024-W01"}, 422, "at most 104"),
+    ],
+)
 def test_bad_requests_get_a_clear_4xx(client, url, params, status, message):
     response = client.get(url, params=params, headers=key("analyst"))
     assert response.status_code == status and message in response.text, response.text

@@ -17,16 +17,35 @@ from tests.api.test_roles import routes
 
 pytestmark = pytest.mark.xdist_group("marts_pipeline")
 
-PLANTED = ["Kalle Andersson", "Mohammed Karimi", "19850312-1234", "850312-1234", "198503121234", "850372-5678",
-           "070-123 45 67", "0701234567", "+46 70 987 65 43", "46709876543", "anna.svensson@example.se",
-           "ABC 123", "XYZ 98B", "Beskrivning"]
+PLANTED = [
+    "Kalle Andersson",
+    "Mohammed Karimi",
+    "19850312-1234",
+    "850312-1234",
+    "198503121234",
+    "850372-5678",
+    "070-123 45 67",
+    "0701234567",
+    "+46 70 987 65 43",
+    "46709876543",
+    "anna.svensson@example.se",
+    "ABC 123",
+    "XYZ 98B",
+    "Beskrivning",
+]
 LEAK = re.compile("|".join(re.escape(v) for v in PLANTED) + r"|[\w.+-]+@[\w-]+\.[\w.-]+", re.IGNORECASE)
 # Wide parameters, so every week and tertial of the snapshot is read.
 WIDE = {"from_week": "2026-W01", "to_week": "2026-W31", "limit": 500}
-PARAMS = {"/api/v1/area-weeks": WIDE, "/api/v1/place-weeks": {**WIDE, "from_week": "2026-W26"}, "/api/v1/areas/granby/weeks": WIDE,
-          "/api/v1/area-tertials": {"tertial": ["2026-T1", "2026-T2"], "limit": 500},
-          "/api/v1/context/bra": {"municipality": "0380"}, "/api/v1/audit/batches": {"limit": 500},
-          "/api/v1/audit/quarantine-summary": {"limit": 500}, "/api/v1/areas": {"geometry": True}}
+PARAMS = {
+    "/api/v1/area-weeks": WIDE,
+    "/api/v1/place-weeks": {**WIDE, "from_week": "2026-W26"},
+    "/api/v1/areas/granby/weeks": WIDE,
+    "/api/v1/area-tertials": {"tertial": ["2026-T1", "2026-T2"], "limit": 500},
+    "/api/v1/context/bra": {"municipality": "0380"},
+    "/api/v1/audit/batches": {"limit": 500},
+    "/api/v1/audit/quarantine-summary": {"limit": 500},
+    "/api/v1/areas": {"geometry": True},
+}
 COUNT = re.compile(r"^n_(est_reports|police_crimes|incidents)(_8w)?$")
 
 

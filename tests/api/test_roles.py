@@ -43,8 +43,10 @@ def api_routes(app) -> list[tuple[str, str, frozenset[str] | None]]:
 
 def routes(app) -> list[tuple[str, str, frozenset[str] | None]]:
     """The API routes with a sample value in each path parameter."""
-    return [(method, re.sub(r"{(\w+)(:\w+)?}", lambda m: SAMPLE_PATH_VALUES.get(m[1], "x"), path), roles)
-            for method, path, roles in api_routes(app)]
+    return [
+        (method, re.sub(r"{(\w+)(:\w+)?}", lambda m: SAMPLE_PATH_VALUES.get(m[1], "x"), path), roles)
+        for method, path, roles in api_routes(app)
+    ]
 
 
 def call(client, method: str, url: str, headers: dict[str, str]):
@@ -84,5 +86,6 @@ def test_the_documented_role_matrix_matches_the_routes(served):
         expected = None if roles.strip() == "open" else frozenset(r.strip() for r in roles.split(","))
         route = (method, re.sub(r"{\w+}", "{}", path.split("?")[0]))
         assert route in actual, f"docs/api.md documents {method} {path}, which the app does not have"
-        assert actual[route] == expected, f"{method} {path}: documented {roles.strip()}, the route allows " \
-                                          f"{sorted(actual[route] or ['(open)'])}"
+        assert actual[route] == expected, (
+            f"{method} {path}: documented {roles.strip()}, the route allows {sorted(actual[route] or ['(open)'])}"
+        )

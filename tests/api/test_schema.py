@@ -36,8 +36,14 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.include(method="GET").parametrize()
-@settings(max_examples=MAX_EXAMPLES, derandomize=True, deadline=None, database=None, phases=[Phase.explicit, Phase.generate],
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=MAX_EXAMPLES,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
 def test_get_endpoints_conform_and_never_fail(case):
     # The public variants and the full marts; audit and lineage as the auditor (the others only get a 403 there).
     auditor_only = case.path.startswith(("/api/v1/audit", "/api/v1/lineage"))

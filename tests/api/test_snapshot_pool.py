@@ -18,8 +18,9 @@ def publish(tmp_path: Path, value: int) -> str:
     con.execute("create schema marts")
     con.execute(f"create table marts.fct_value as select {value} as value")
     con.close()
-    return publish_snapshot(warehouse=warehouse, target=tmp_path / "serving" / "current.duckdb",
-                            run_id=f"run{value:05d}", git_commit=None).snapshot_id
+    return publish_snapshot(
+        warehouse=warehouse, target=tmp_path / "serving" / "current.duckdb", run_id=f"run{value:05d}", git_commit=None
+    ).snapshot_id
 
 
 def read(pool: SnapshotPool) -> tuple[str, int]:
@@ -98,15 +99,22 @@ def test_mart_responses_are_cached_per_snapshot_and_role(tmp_path, monkeypatch):
         warehouse = tmp_path / f"areas-{value}.duckdb"
         con = duckdb.connect(str(warehouse))
         con.execute("create schema marts")
-        con.execute("""create table marts.areas as select 'uppsala-stenhagen' as area_id,
+        con.execute(
+            """create table marts.areas as select 'uppsala-stenhagen' as area_id,
                        'Stenhagen ' || ? as area_name, 'district' as area_type, '0380' as municipality_code,
                        1.5 as area_km2, 59.85 as centroid_lat, 17.6 as centroid_lon, false as approximate,
-                       'POINT (17.6 59.85)' as geometry_wkt""", [str(value)])
+                       'POINT (17.6 59.85)' as geometry_wkt""",
+            [str(value)],
+        )
         con.execute("""create table marts.fct_area_week as select 'uppsala-stenhagen' as area_id,
                        date '2026-11-16' as week_start, 10000 as population""")
         con.close()
-        return publish_snapshot(warehouse=warehouse, target=tmp_path / "data" / "serving" / "current.duckdb",
-                                run_id=f"run{value:05d}", git_commit=None).snapshot_id
+        return publish_snapshot(
+            warehouse=warehouse,
+            target=tmp_path / "data" / "serving" / "current.duckdb",
+            run_id=f"run{value:05d}",
+            git_commit=None,
+        ).snapshot_id
 
     first = publish_areas(1)
     client = TestClient(create_app(ApiSettings(data_dir=tmp_path / "data")))

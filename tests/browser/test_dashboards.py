@@ -14,9 +14,12 @@ import pytest
 from tests.api.conftest import built_marts, served  # noqa: F401 - the shared snapshot fixtures
 
 CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [pytest.mark.xdist_group("marts_pipeline"),
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium "
-                                                               "(apt-get install chromium)")]
+pytestmark = [
+    pytest.mark.xdist_group("marts_pipeline"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
+    ),
+]
 
 
 def free_port() -> int:
@@ -79,8 +82,9 @@ def test_weekly_and_tertial_pages_draw_the_chosen_week_and_tertial(browser, serv
 
     # The picker reloads from the API; English labels on request.
     page.select_option("#week", "2026-W30")
-    page.wait_for_function("document.getElementById('map').dataset.week === '2026-W30' && "
-                           "document.body.dataset.state === 'ready'")
+    page.wait_for_function(
+        "document.getElementById('map').dataset.week === '2026-W30' && document.body.dataset.state === 'ready'"
+    )
     assert "2026-W30" in page.locator("#map .gtitle").text_content()
 
     outside += load(page, f"{server}/dashboards/tertial?lang=en&tertial=2026-T1")  # the key from sessionStorage
@@ -91,7 +95,10 @@ def test_weekly_and_tertial_pages_draw_the_chosen_week_and_tertial(browser, serv
     assert page.locator("#ranking .main-svg").count() > 0 and page.locator("#persistence .main-svg").count() > 0
     # The pages of the other modules (interventions, audit) follow once their routes exist.
     assert [a.text_content() for a in page.locator("nav.lb-nav a[data-sv]").all()][:3] == [
-        "Weekly picture", "Tertial analysis", "Guard plan"]
+        "Weekly picture",
+        "Tertial analysis",
+        "Guard plan",
+    ]
     page.screenshot(path=tmp_path / "tertial.png", full_page=True)
 
     # The public key gets the suppressed marts: no category breakdown, same map.

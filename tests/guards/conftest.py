@@ -19,7 +19,9 @@ DEPOT = depot(59.8594, 17.6455)
 DAY = date(2026, 3, 13)  # a Friday
 SHORT_BREAK = BreakRule(16 * 60 + 30, 18 * 60, 20)
 # Hour-of-day shape of risk (quiet mornings, evening peak), as in the demo generator.
-EVENING = np.array([2, 1.5, 1, .6, .4, .4, .6, 1, 1.5, 2, 2.2, 2.5, 3, 3.2, 3.5, 4.5, 5.5, 6.5, 7, 7.2, 7, 6, 4.5, 3])
+EVENING = np.array(
+    [2, 1.5, 1, 0.6, 0.4, 0.4, 0.6, 1, 1.5, 2, 2.2, 2.5, 3, 3.2, 3.5, 4.5, 5.5, 6.5, 7, 7.2, 7, 6, 4.5, 3]
+)
 
 
 def random_places(n: int, seed: int, spread_km: float = 3.0) -> tuple[Place, ...]:
@@ -31,28 +33,51 @@ def random_places(n: int, seed: int, spread_km: float = 3.0) -> tuple[Place, ...
         lon = DEPOT.lon + rng.normal(0, spread_km / 55.6)
         level = rng.lognormal(0, 0.8)
         hourly = level * EVENING / EVENING.sum() * rng.uniform(0.6, 1.4, 24)
-        places.append(Place(f"p{i:02d}", f"Plats {i}", float(lat), float(lon), hourly,
-                            last_week_harm=float(rng.poisson(level * 4))))
+        places.append(
+            Place(
+                f"p{i:02d}", f"Plats {i}", float(lat), float(lon), hourly, last_week_harm=float(rng.poisson(level * 4))
+            )
+        )
     return tuple(places)
 
 
-def small_problem(n_places: int = 5, n_units: int = 1, shift: tuple[int, int] = (15 * 60, 19 * 60), seed: int = 0,
-                  break_rule: BreakRule | None = SHORT_BREAK, pinned: Iterable[str] = (),
-                  excluded: Iterable[str] = (), **params) -> Problem:
+def small_problem(
+    n_places: int = 5,
+    n_units: int = 1,
+    shift: tuple[int, int] = (15 * 60, 19 * 60),
+    seed: int = 0,
+    break_rule: BreakRule | None = SHORT_BREAK,
+    pinned: Iterable[str] = (),
+    excluded: Iterable[str] = (),
+    **params,
+) -> Problem:
     """A few places near the depot and a short shift: small enough for the exact MILP."""
     units = tuple(Unit(f"g{i + 1}", DEPOT, DEPOT, break_rule) for i in range(n_units))
     defaults = dict(solver_time_limit_s=2.0, max_visits_per_place=2, n_variants=4)
-    return Problem(day=DAY, shift_start=shift[0], shift_end=shift[1], units=units,
-                   places=random_places(n_places, seed), pinned=frozenset(pinned), excluded=frozenset(excluded),
-                   params=PlanParams(**{**defaults, **params}))
+    return Problem(
+        day=DAY,
+        shift_start=shift[0],
+        shift_end=shift[1],
+        units=units,
+        places=random_places(n_places, seed),
+        pinned=frozenset(pinned),
+        excluded=frozenset(excluded),
+        params=PlanParams(**{**defaults, **params}),
+    )
 
 
 def week_problem(places: tuple[Place, ...], **changes) -> Problem:
     """A full default shift (15-23) for two guards over the given places. The clock limit is generous so that the
     solution counts stop the searches even on a busy test machine (they take about a second)."""
     units = tuple(Unit(f"g{i + 1}", DEPOT, DEPOT, DEFAULT_BREAK) for i in range(2))
-    problem = Problem(day=DAY, shift_start=15 * 60, shift_end=23 * 60,
-                      units=units, places=places, params=PlanParams(solver_time_limit_s=6.0, n_variants=4))
+    problem = Problem(
+        day=DAY,
+        shift_start=15 * 60,
+        shift_end=23 * 60,
+        units=units,
+        places=places,
+        params=PlanParams(solver_time_limit_s=6.0, n_variants=4),
+    )
     return replace(problem, **changes)
 
 
@@ -80,22 +105,44 @@ def stage_warehouse(path: Path, incidents: pd.DataFrame) -> None:
 
     est = incidents[incidents["source"] == "est_report"]
     police = incidents[incidents["source"] == "police_crime"]
-    reports = pd.DataFrame({
-        "report_id": est["incident_id"], "observed_at_local": est["occurred_at_local"], "h3_cell": est["h3_cell"],
-        "lat": est["lat"], "lon": est["lon"], "area_id": est["area_id"],
-        "category_code": est["weight"].map(CATEGORY_BY_SEVERITY), "reporter_role": est["reporter_role"]})
-    crimes = pd.DataFrame({
-        "crime_id": police["incident_id"], "occurred_at_local": police["occurred_at_local"],
-        "h3_cell": police["h3_cell"], "lat": police["lat"], "lon": police["lon"], "area_id": police["area_id"]})
+    reports = pd.DataFrame(
+        {
+            "report_id": est["incident_id"],
+            "observed_at_local": est["occurred_at_local"],
+            "h3_cell": est["h3_cell"],
+            "lat": est["lat"],
+            "lon": est["lon"],
+            "area_id": est["area_id"],
+            "category_code": est["weight"].map(CATEGORY_BY_SEVERITY),
+            "reporter_role": est["reporter_role"],
+        }
+    )
+    crimes = pd.DataFrame(
+        {
+            "crime_id": police["incident_id"],
+            "occurred_at_local": police["occurred_at_local"],
+            "h3_cell": police["h3_cell"],
+            "lat": police["lat"],
+            "lon": police["lon"],
+            "area_id": police["area_id"],
+        }
+    )
     polygons = uppsala.district_polygons()
-    areas = pd.DataFrame([{"area_id": d.area_id, "area_name": d.name, "geometry_wkt": polygons[d.area_id].wkt}
-                          for d in uppsala.all_districts()])
+    areas = pd.DataFrame(
+        [
+            {"area_id": d.area_id, "area_name": d.name, "geometry_wkt": polygons[d.area_id].wkt}
+            for d in uppsala.all_districts()
+        ]
+    )
     con = duckdb.connect(str(path))
     try:
         for schema in ("staging", "reference", "marts"):
             con.execute(f"create schema {schema}")
-        for name, table in (("staging.stg_est__reports", reports), ("staging.stg_police__crimes", crimes),
-                            ("staging.stg_geo__areas", areas)):
+        for name, table in (
+            ("staging.stg_est__reports", reports),
+            ("staging.stg_police__crimes", crimes),
+            ("staging.stg_geo__areas", areas),
+        ):
             con.register("_t", table)
             con.execute(f"create table {name} as select * from _t")
             con.unregister("_t")
@@ -122,6 +169,10 @@ def guard_platform(tmp_path_factory, demo_slice_incidents):
         run_config={"ops": {"guard_plans": {"config": {"days": 2, "solver_time_limit_s": 2.0, "n_variants": 3}}}},
         instance=dg.DagsterInstance.ephemeral(),
     )
-    publish_snapshot(warehouse=data_dir / "warehouse.duckdb", target=data_dir / "serving" / "current.duckdb",
-                     run_id="test", git_commit=None)
+    publish_snapshot(
+        warehouse=data_dir / "warehouse.duckdb",
+        target=data_dir / "serving" / "current.duckdb",
+        run_id="test",
+        git_commit=None,
+    )
     return result, data_dir

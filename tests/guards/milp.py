@@ -90,8 +90,9 @@ def solve_milp(inst: Instance, time_limit_s: float = 60.0) -> MilpResult:
         model += pulp.lpSum(visited[v] for v in place_nodes) <= params.max_visits_per_place
         if place_id in problem.pinned:
             model += pulp.lpSum(visited[v] for v in place_nodes) >= 1
-    model += (pulp.lpSum(inst.nodes[v].prize * visited[v] for v in nodes)
-              - params.travel_cost_per_min * pulp.lpSum(travel_terms))
+    model += pulp.lpSum(inst.nodes[v].prize * visited[v] for v in nodes) - params.travel_cost_per_min * pulp.lpSum(
+        travel_terms
+    )
     model.solve(pulp.HiGHS(msg=False, timeLimit=time_limit_s))
     status = "Optimal" if model.sol_status == pulp.LpSolutionOptimal else pulp.LpStatus[model.status]
     if model.sol_status != pulp.LpSolutionOptimal and model.status == pulp.LpStatusOptimal:

@@ -31,12 +31,28 @@ PARK = Named("p_park", "Parken", "centrum", 59.8540, 17.6400)
 SKOLA = Named("p_skola", "Skolan", "luthagen", 59.8655, 17.6225)
 
 
-def incident(i: int, when: datetime, where: Named, *, weight: float = 2.0, role: str | None = "faltassistent",
-             source: str = "est_report", north_m: float = 0.0) -> dict:
+def incident(
+    i: int,
+    when: datetime,
+    where: Named,
+    *,
+    weight: float = 2.0,
+    role: str | None = "faltassistent",
+    source: str = "est_report",
+    north_m: float = 0.0,
+) -> dict:
     lat = where.lat + north_m / 111_000
-    return {"incident_id": f"i{i}", "source": source, "occurred_at_local": when,
-            "h3_cell": h3.latlng_to_cell(lat, where.lon, 9), "lat": lat, "lon": where.lon, "area_id": where.area_id,
-            "weight": weight, "reporter_role": role}
+    return {
+        "incident_id": f"i{i}",
+        "source": source,
+        "occurred_at_local": when,
+        "h3_cell": h3.latlng_to_cell(lat, where.lon, 9),
+        "lat": lat,
+        "lon": where.lon,
+        "area_id": where.area_id,
+        "weight": weight,
+        "reporter_role": role,
+    }
 
 
 def test_blend_matches_a_direct_computation_and_guard_reports_are_excluded():
@@ -53,8 +69,7 @@ def test_blend_matches_a_direct_computation_and_guard_reports_are_excluded():
             i += 1
         rows.append(incident(i, monday + timedelta(hours=10), SKOLA, weight=1.0))  # Monday mornings at a school
         i += 1
-    forecast = fc.forecast_place_risk(pd.DataFrame(rows), [TORG, PARK, SKOLA],
-                                      params=fc.ForecastParams(alpha=0.3))
+    forecast = fc.forecast_place_risk(pd.DataFrame(rows), [TORG, PARK, SKOLA], params=fc.ForecastParams(alpha=0.3))
 
     assert forecast.target_week_start == TARGET and forecast.data_cutoff == datetime(2026, 3, 9)
     assert forecast.n_guard_reports_excluded == 60
@@ -102,8 +117,10 @@ def test_bad_input_is_refused_by_the_contract():
 def test_the_warehouse_adapter_weighs_est_by_severity_and_police_crimes_flat():
     con = duckdb.connect()
     con.execute("create schema staging; create schema reference")
-    con.execute("create table reference.est_categories as select * from (values ('narkotika', 3), "
-                "('nedskrapning', 1)) t(category_code, severity)")
+    con.execute(
+        "create table reference.est_categories as select * from (values ('narkotika', 3), "
+        "('nedskrapning', 1)) t(category_code, severity)"
+    )
     con.execute("""create table staging.stg_est__reports as select * from (values
         ('r1', timestamp '2026-03-02 18:00', '8908', 59.86, 17.64, 'centrum', 'narkotika', 'vaktare'),
         ('r2', timestamp '2026-03-03 19:00', '8908', 59.86, 17.64, 'centrum', 'nedskrapning', 'hemtjanst'))

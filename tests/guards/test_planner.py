@@ -55,8 +55,14 @@ def test_ortools_is_within_five_percent_of_the_milp_optimum(case):
     assert check_plan(replace(plan_day(problem), routes=milp_routes)) == []
 
     prizes = np.array([n.prize for n in inst.nodes])
-    solved = solve_from_starts(inst, prizes, greedy_routes(inst), solve=solve_routing, time_limit_s=1.5,
-                               solution_limit=problem.params.solution_limit)
+    solved = solve_from_starts(
+        inst,
+        prizes,
+        greedy_routes(inst),
+        solve=solve_routing,
+        time_limit_s=1.5,
+        solution_limit=problem.params.solution_limit,
+    )
     best = max(inst.objective(outcome.routes) for outcome, _ in solved)
     assert best >= 0.95 * exact.objective, (best, exact.objective)
     assert best <= exact.objective + 1e-6  # nothing beats the optimum: the models are the same
@@ -71,8 +77,9 @@ def test_every_plan_passes_the_checker_solver_fallback_variants_and_constraints(
         "two guards": base,
         "pinned and excluded": replace(base, pinned=frozenset(pinned), excluded=frozenset(excluded)),
         "both guards together": replace(base, units=(Unit("g1+g2", DEPOT, DEPOT, base.units[0].break_rule, 2),)),
-        "one guard, short shift, no break": replace(base, shift_start=17 * 60, shift_end=21 * 60,
-                                                    units=(replace(base.units[0], break_rule=None),)),
+        "one guard, short shift, no break": replace(
+            base, shift_start=17 * 60, shift_end=21 * 60, units=(replace(base.units[0], break_rule=None),)
+        ),
     }
     for name, problem in problems.items():
         plan = plan_day(problem, seed=7)
@@ -91,8 +98,9 @@ def test_every_plan_passes_the_checker_solver_fallback_variants_and_constraints(
 def test_same_seed_same_plan_and_seeds_vary_the_plan():
     # A generous clock, so that the solution counts (deterministic) stop every solve, as on the demo.
     problem = week_problem(random_places(12, seed=3, spread_km=2.0))
-    problem = replace(problem, params=replace(problem.params, solver_time_limit_s=20.0, solution_limit=15,
-                                              variant_solution_limit=10))
+    problem = replace(
+        problem, params=replace(problem.params, solver_time_limit_s=20.0, solution_limit=15, variant_solution_limit=10)
+    )
     first, again = plan_day(problem, seed=20260313), plan_day(problem, seed=20260313)
     assert first.reproducible and again.reproducible
     assert first.routes == again.routes
@@ -128,19 +136,29 @@ def test_the_checker_catches_broken_plans():
         return check_plan(replace(plan, routes=(replace(route, **changes),)))
 
     assert any("lasts" in v for v in broken(visits=(replace(first, depart=first.arrive + 5), *route.visits[1:])))
-    assert any("min to reach" in v for v in broken(
-        visits=(first, replace(second, arrive=first.depart, depart=first.depart + 15), *route.visits[2:])))
+    assert any(
+        "min to reach" in v
+        for v in broken(
+            visits=(first, replace(second, arrive=first.depart, depart=first.depart + 15), *route.visits[2:])
+        )
+    )
     assert any("outside the shift" in v for v in broken(visits=(Visit(first.place_id, 60, 75),)))
     assert any("no break" in v for v in broken(break_start=None))
     assert any("outside its window" in v for v in broken(break_start=problem.units[0].break_rule.latest))
     again = Visit(first.place_id, route.visits[-1].depart + 30, route.visits[-1].depart + 45)
-    assert any("revisit gap" in v or "at most" in v for v in check_plan(
-        replace(plan, routes=(replace(route, visits=(*route.visits, again)),))))
-    assert any("excluded but visited" in v for v in check_plan(replace(plan, problem=replace(
-        problem, excluded=frozenset({first.place_id})))))
+    assert any(
+        "revisit gap" in v or "at most" in v
+        for v in check_plan(replace(plan, routes=(replace(route, visits=(*route.visits, again)),)))
+    )
+    assert any(
+        "excluded but visited" in v
+        for v in check_plan(replace(plan, problem=replace(problem, excluded=frozenset({first.place_id}))))
+    )
     unvisited = next(p.place_id for p in problem.places if p.place_id not in {v.place_id for v in route.visits})
-    assert any("pinned but not visited" in v for v in check_plan(replace(plan, problem=replace(
-        problem, pinned=frozenset({unvisited})))))
+    assert any(
+        "pinned but not visited" in v
+        for v in check_plan(replace(plan, problem=replace(problem, pinned=frozenset({unvisited}))))
+    )
     assert any("runs" in v for v in broken(start_point_id="elsewhere"))
     assert check_plan(replace(plan, routes=(Route("g9", "depot", "depot", (), None),)))
 

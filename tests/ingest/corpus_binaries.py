@@ -17,16 +17,66 @@ def write_est_xlsx(path: Path) -> None:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Rapporter"
-    sheet.append(["Rapport-ID", "Händelsetid", "Inrapporterad", "Kategori", "Underkategori", "Latitud", "Longitud",
-                  "Beskrivning"])
-    sheet.append(["X-001", datetime(2026, 3, 2, 18, 30), datetime(2026, 3, 2, 19, 0), "Skadegörelse", "Klotter",
-                  59.8589, 17.6385, "Klotter vid torget"])
-    sheet.append(["X-002", datetime(2026, 3, 2, 18, 31), datetime(2026, 3, 2, 19, 0), "Vattenskada", None,
-                  59.8589, 17.6385, "Okänd kategori"])
-    sheet.append(["X-003", datetime(2026, 3, 2, 18, 32), datetime(2026, 3, 2, 19, 0), "Skadegörelse", "Klotter",
-                  40.4168, -3.7038, "Madrid"])
-    sheet.append(["X-001", datetime(2026, 3, 2, 18, 33), datetime(2026, 3, 2, 19, 0), "Skadegörelse", "Klotter",
-                  59.8589, 17.6385, "Samma id igen"])
+    sheet.append(
+        [
+            "Rapport-ID",
+            "Händelsetid",
+            "Inrapporterad",
+            "Kategori",
+            "Underkategori",
+            "Latitud",
+            "Longitud",
+            "Beskrivning",
+        ]
+    )
+    sheet.append(
+        [
+            "X-001",
+            datetime(2026, 3, 2, 18, 30),
+            datetime(2026, 3, 2, 19, 0),
+            "Skadegörelse",
+            "Klotter",
+            59.8589,
+            17.6385,
+            "Klotter vid torget",
+        ]
+    )
+    sheet.append(
+        [
+            "X-002",
+            datetime(2026, 3, 2, 18, 31),
+            datetime(2026, 3, 2, 19, 0),
+            "Vattenskada",
+            None,
+            59.8589,
+            17.6385,
+            "Okänd kategori",
+        ]
+    )
+    sheet.append(
+        [
+            "X-003",
+            datetime(2026, 3, 2, 18, 32),
+            datetime(2026, 3, 2, 19, 0),
+            "Skadegörelse",
+            "Klotter",
+            40.4168,
+            -3.7038,
+            "Madrid",
+        ]
+    )
+    sheet.append(
+        [
+            "X-001",
+            datetime(2026, 3, 2, 18, 33),
+            datetime(2026, 3, 2, 19, 0),
+            "Skadegörelse",
+            "Klotter",
+            59.8589,
+            17.6385,
+            "Samma id igen",
+        ]
+    )
     workbook.save(path)
 
 

@@ -29,8 +29,7 @@ from tests.ingest.conftest import make_warehouse, write_lines
 PLANTED_PII = {
     "personnummer": ["19850312-1234", "850312-1234", "198503121234", "850312+1234"],
     "samordningsnummer": ["850372-5678", "19850372-5678", "8503725678"],
-    "phone": ["070-123 45 67", "0701234567", "+46 70 123 45 67", "018-12 34 56", "08-123 456 78",
-              "0046 70 987 65 43"],
+    "phone": ["070-123 45 67", "0701234567", "+46 70 123 45 67", "018-12 34 56", "08-123 456 78", "0046 70 987 65 43"],
     "email": ["anna.svensson@example.se", "KALLE_A+est@uppsala.se"],
     "plate": ["ABC 123", "XYZ 98B", "KLM-456"],
     "name": ["Kalle Andersson", "Mohammed Karimi", "Lisa Nyström"],
@@ -45,12 +44,13 @@ PII_TEXTS = [
     "Bil ABC 123 och moped XYZ 98B, släp KLM-456.",
     "Kontaktperson Kalle Andersson. En kille som heter Mohammed Karimi. Hon heter Lisa Nyström.",
 ]
-EST_HEADER = ("Rapport-ID,Händelsetid,Inrapporterad,Organisation,Roll,Rapportör,Kategori,Underkategori,Latitud,"
-              "Longitud,Plats,Miljö,Beskrivning")
+EST_HEADER = (
+    "Rapport-ID,Händelsetid,Inrapporterad,Organisation,Roll,Rapportör,Kategori,Underkategori,Latitud,"
+    "Longitud,Plats,Miljö,Beskrivning"
+)
 POLICE_REAL_FILES = {
     # The first-seen versions are loaded as an earlier fetch than every other file.
-    "uppsala_lan_events_2022-09_2024-12_first_seen_versions.json":
-        "polisen_events_2023-01-01T000000Z_first_seen_versions.json",
+    "uppsala_lan_events_2022-09_2024-12_first_seen_versions.json": "polisen_events_2023-01-01T000000Z_first_seen_versions.json",
     "uppsala_lan_events_2022-09_2024-12.json": "uppsala_lan_events_2022-09_2024-12.json",
     "national_events_2024-01-01_2024-12-31.json": "national_events_2024-01-01_2024-12-31.json",
     "api_snapshot_2023-06-15T1239Z.json": "api_snapshot_2023-06-15T1239Z.json",
@@ -69,25 +69,50 @@ class Staged:
         return duckdb.connect(str(self.warehouse), read_only=True)
 
 
-def _est_row(report_id: str, minute: int, category: str, description: str, *, place: str = "Stora torget",
-             org: str = "Securitas", role: str = "vaktare", reporter: str = "Kalle Andersson") -> str:
-    return (f"{report_id},2026-03-02 18:{minute:02d},2026-03-02 19:30,{org},{role},{reporter},{category},,"
-            f"59.8589,17.6385,{place},utomhus,\"{description}\"")
+def _est_row(
+    report_id: str,
+    minute: int,
+    category: str,
+    description: str,
+    *,
+    place: str = "Stora torget",
+    org: str = "Securitas",
+    role: str = "vaktare",
+    reporter: str = "Kalle Andersson",
+) -> str:
+    return (
+        f"{report_id},2026-03-02 18:{minute:02d},2026-03-02 19:30,{org},{role},{reporter},{category},,"
+        f'59.8589,17.6385,{place},utomhus,"{description}"'
+    )
 
 
 def _police_event(event_id: int, summary: str, *, type_: str = "Misshandel", day: int = 6) -> dict:
-    return {"id": event_id, "datetime": f"2026-03-{day:02d} 9:15:02 +01:00",
-            "name": f"{day:02d} mars 08.50, {type_}, Uppsala", "summary": summary,
-            "url": f"/aktuellt/handelser/2026/mars/{day}/{event_id}/", "type": type_,
-            "location": {"name": "Uppsala", "gps": "59.858564,17.638927"}}
+    return {
+        "id": event_id,
+        "datetime": f"2026-03-{day:02d} 9:15:02 +01:00",
+        "name": f"{day:02d} mars 08.50, {type_}, Uppsala",
+        "summary": summary,
+        "url": f"/aktuellt/handelser/2026/mars/{day}/{event_id}/",
+        "type": type_,
+        "location": {"name": "Uppsala", "gps": "59.858564,17.638927"},
+    }
 
 
 def write_synthetic_files(settings) -> None:
     est = settings.landing("est_reports")
     rows = [_est_row(f"PII-{i:03d}", i, "Skadegörelse", text) for i, text in enumerate(PII_TEXTS, start=1)]
     # Personal data in the other free-text fields too: place, organisation, role.
-    rows.append(_est_row("PII-101", 30, "Nedskräpning", "Skräp.", place="Utanför Kalle Anderssons port",
-                         org="Vaktbolaget (kontakt anna.svensson@example.se)", role="väktare 070-123 45 67"))
+    rows.append(
+        _est_row(
+            "PII-101",
+            30,
+            "Nedskräpning",
+            "Skräp.",
+            place="Utanför Kalle Anderssons port",
+            org="Vaktbolaget (kontakt anna.svensson@example.se)",
+            role="väktare 070-123 45 67",
+        )
+    )
     write_lines(est / "est_pii_2026-W10.csv", [EST_HEADER, *rows])
     week = [_est_row("FIX-001", 40, "Skadegörelse", "Klotter."), _est_row("FIX-002", 41, "Nedskräpning", "Skräp.")]
     corrected = [_est_row("FIX-001", 40, "Otrygg plats", "Klotter."), week[1]]
@@ -98,21 +123,31 @@ def write_synthetic_files(settings) -> None:
     planted = [_police_event(9_200_100 + i, text) for i, text in enumerate(PII_TEXTS)]
     first = _police_event(9_200_001, "Man misshandlad vid Gottsunda centrum.")
     edited = {**first, "type": "Misshandel, grov", "name": "06 mars 08.50, Misshandel, grov, Uppsala"}
-    (police / "polisen_events_2026-03-07T060000Z.json").write_text(json.dumps([edited, *planted],
-                                                                              ensure_ascii=False), "utf-8")
-    (police / "polisen_events_2026-03-06T120000Z.json").write_text(json.dumps([first], ensure_ascii=False),
-                                                                   "utf-8")
+    (police / "polisen_events_2026-03-07T060000Z.json").write_text(
+        json.dumps([edited, *planted], ensure_ascii=False), "utf-8"
+    )
+    (police / "polisen_events_2026-03-06T120000Z.json").write_text(json.dumps([first], ensure_ascii=False), "utf-8")
 
-    write_lines(settings.landing("police_crimes") / "police_crimes_2026-W10.csv", [
-        "Anmälan-ID,Brottskod,Brottskategori,Brott från,Anmäld,X (SWEREF 99 TM),Y (SWEREF 99 TM)",
-        "K-1,1201,Skadegörelse,2026-03-02 18:00,2026-03-02 20:00,647769.8,6638640.6",
-    ])
+    write_lines(
+        settings.landing("police_crimes") / "police_crimes_2026-W10.csv",
+        [
+            "Anmälan-ID,Brottskod,Brottskategori,Brott från,Anmäld,X (SWEREF 99 TM),Y (SWEREF 99 TM)",
+            "K-1,1201,Skadegörelse,2026-03-02 18:00,2026-03-02 20:00,647769.8,6638640.6",
+        ],
+    )
     bra = settings.landing("bra_indicators")
     header = "geografi,enhet,ar,variabel,varde,kalla"
-    write_lines(bra / "bra_uppsala_2024.csv", [header, "Uppsala,Antal,2024,Skadegörelsebrott,3500.0,Anmälda brott",
-                                               "Uppsala,Antal,2024,Narkotikabrott,2100.0,Anmälda brott"])
-    write_lines(bra / "bra_uppsala_2024_reviderad.csv", [header,
-                                                         "Uppsala,Antal,2024,Skadegörelsebrott,3550.0,Anmälda brott"])
+    write_lines(
+        bra / "bra_uppsala_2024.csv",
+        [
+            header,
+            "Uppsala,Antal,2024,Skadegörelsebrott,3500.0,Anmälda brott",
+            "Uppsala,Antal,2024,Narkotikabrott,2100.0,Anmälda brott",
+        ],
+    )
+    write_lines(
+        bra / "bra_uppsala_2024_reviderad.csv", [header, "Uppsala,Antal,2024,Skadegörelsebrott,3550.0,Anmälda brott"]
+    )
     population_rows(range(2025, 2027)).to_csv(settings.landing("population") / "population.csv", index=False)
 
 
@@ -136,9 +171,23 @@ def run_dbt_staging(warehouse: Path, scratch: Path) -> None:
         shutil.copy(parsed, target / "partial_parse.msgpack")
     dbt = Path(sys.executable).parent / "dbt"
     result = subprocess.run(
-        [str(dbt), "run", "--quiet", "--select", "staging", "--profiles-dir", ".", "--target-path", str(target),
-         "--log-path", str(scratch / "dbt_logs")],
-        cwd=project, capture_output=True, text=True, timeout=600,
+        [
+            str(dbt),
+            "run",
+            "--quiet",
+            "--select",
+            "staging",
+            "--profiles-dir",
+            ".",
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(scratch / "dbt_logs"),
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=600,
         env={**os.environ, "DBT_DUCKDB_PATH": str(warehouse), "DO_NOT_TRACK": "1"},
     )
     if result.returncode != 0:
@@ -157,15 +206,24 @@ def build(root: Path) -> Staged:
         loads[source] = load_source(source, con, settings, LoadContext(run_id="staged"))
     con.close()
     run_dbt_staging(settings.warehouse, root)
-    (root / "built.json").write_text(json.dumps({
-        "data_dir": str(settings.root), "warehouse": str(settings.warehouse), "real_police": real,
-        "loads": {source: [asdict(r) for r in load.results] for source, load in loads.items()},
-    }), encoding="utf-8")
+    (root / "built.json").write_text(
+        json.dumps(
+            {
+                "data_dir": str(settings.root),
+                "warehouse": str(settings.warehouse),
+                "real_police": real,
+                "loads": {source: [asdict(r) for r in load.results] for source, load in loads.items()},
+            }
+        ),
+        encoding="utf-8",
+    )
     return Staged(settings.root, settings.warehouse, real, loads)
 
 
 def load_built(root: Path) -> Staged:
     built = json.loads((root / "built.json").read_text(encoding="utf-8"))
-    loads = {source: SourceLoad(source, tuple(LoadResult(**r) for r in results))
-             for source, results in built["loads"].items()}
+    loads = {
+        source: SourceLoad(source, tuple(LoadResult(**r) for r in results))
+        for source, results in built["loads"].items()
+    }
     return Staged(Path(built["data_dir"]), Path(built["warehouse"]), built["real_police"], loads)

@@ -7,8 +7,14 @@ import pytest
 from ingest.sources import areas, bra_indicators, est_reports, police_crimes, police_events, population
 from tests.conftest import REPO
 
-SOURCES = {"est_reports": est_reports, "police_crimes": police_crimes, "police_events": police_events,
-           "bra_indicators": bra_indicators, "areas": areas, "population": population}
+SOURCES = {
+    "est_reports": est_reports,
+    "police_crimes": police_crimes,
+    "police_events": police_events,
+    "bra_indicators": bra_indicators,
+    "areas": areas,
+    "population": population,
+}
 
 
 @pytest.mark.parametrize("source", sorted(SOURCES))

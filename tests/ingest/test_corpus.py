@@ -32,11 +32,15 @@ def corpus_loads(tmp_path_factory):
         case = CASES[i]
         spec = build_source(case["source"], con, settings)
         result = load_file(con, spec, files / case["file"], LoadContext(run_id="corpus"))
-        rows = con.execute("select source_row, reason_code, raw_content from raw.quarantine where batch_id = ? "
-                           "order by source_row", [result.batch_id]).fetchall()
+        rows = con.execute(
+            "select source_row, reason_code, raw_content from raw.quarantine where batch_id = ? order by source_row",
+            [result.batch_id],
+        ).fetchall()
         loads[case["file"]] = (result, rows)
-    reconciliations = {source: reconcile(con, source, accepted_table_of(build_source(source, con, settings)))
-                       for source in {c["source"] for c in CASES}}
+    reconciliations = {
+        source: reconcile(con, source, accepted_table_of(build_source(source, con, settings)))
+        for source in {c["source"] for c in CASES}
+    }
     con.close()
     return loads, reconciliations
 
@@ -69,5 +73,11 @@ def test_corpus_has_at_least_25_distinct_faults_across_formats():
     file_faults = {c["file"] for c in CASES if "fails" in c}
     formats = {c["format"].split(",")[0] for c in CASES}
     assert len({reason for _, reason in row_faults}) + len(file_faults) >= 25
-    assert {"CSV", "JSON (object with a reports array)", "XLSX", "GeoJSON", "GeoPackage",
-            "police API JSON array"} <= formats
+    assert {
+        "CSV",
+        "JSON (object with a reports array)",
+        "XLSX",
+        "GeoJSON",
+        "GeoPackage",
+        "police API JSON array",
+    } <= formats

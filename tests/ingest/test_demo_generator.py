@@ -37,8 +37,11 @@ def test_same_seed_gives_byte_identical_files_and_another_seed_does_not(demo, tm
     assert kinds == {"areas", "population", "est_reports", "police_crimes", "police_events", "bra_indicators"}
     assert any(name.endswith(".xlsx") for name in first) or any(name.endswith(".json") for name in first)
 
-    other = generate(DemoConfig(end_week=CONFIG.end_week, weeks=CONFIG.weeks, seed=12, scale=CONFIG.scale),
-                     tmp_path / "c" / "landing", sources=("police_events",))
+    other = generate(
+        DemoConfig(end_week=CONFIG.end_week, weeks=CONFIG.weeks, seed=12, scale=CONFIG.scale),
+        tmp_path / "c" / "landing",
+        sources=("police_events",),
+    )
     changed = files_of(tmp_path / "c" / "landing")
     assert other.police_events > 0
     assert any(changed[name] != first[name] for name in changed)
@@ -80,13 +83,16 @@ def test_everything_the_demo_writes_loads_and_reconciles(demo):
     settings.ensure_dirs()
     con = connect_warehouse(settings)
     try:
-        loads = {s: load_source(s, con, settings, LoadContext(run_id="demo"))
-                 for s in ("areas", "population", "est_reports", "police_crimes", "police_events", "bra_indicators")}
+        loads = {
+            s: load_source(s, con, settings, LoadContext(run_id="demo"))
+            for s in ("areas", "population", "est_reports", "police_crimes", "police_events", "bra_indicators")
+        }
         events = con.execute("select count(distinct event_id), count(*) from raw.police_events").fetchall()[0]
         summaries = con.execute("select count(*) from raw.police_events where is_summary").fetchall()[0][0]
         placed = con.execute("select count(*) from raw.police_events where area_id is not null").fetchall()[0][0]
-        superseded = con.execute("select rows_superseded from raw.batches "
-                                 "where source_file like '%_korrigerad%'").fetchall()
+        superseded = con.execute(
+            "select rows_superseded from raw.batches where source_file like '%_korrigerad%'"
+        ).fetchall()
     finally:
         con.close()
     assert all(not load.failed for load in loads.values())

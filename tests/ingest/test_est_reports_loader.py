@@ -13,7 +13,9 @@ from ingest.loader import load_file
 from ingest.pipeline import build_source
 from ingest.settings import PlatformSettings
 
-HEADER = "Rapport-ID,Händelsetid,Inrapporterad,Organisation,Roll,Kategori,Underkategori,Latitud,Longitud,Plats,Beskrivning"
+HEADER = (
+    "Rapport-ID,Händelsetid,Inrapporterad,Organisation,Roll,Kategori,Underkategori,Latitud,Longitud,Plats,Beskrivning"
+)
 
 
 @pytest.fixture()
@@ -38,17 +40,19 @@ def write(path, lines, encoding="utf-8"):
 
 def test_bad_row_is_quarantined_with_its_reason_and_good_rows_load(warehouse, tmp_path):
     con, settings = warehouse
-    export = write(tmp_path / "export.csv", [
-        HEADER,
-        "A1,2026-03-02 18:30,2026-03-02 19:00,Securitas,vaktare,Skadegörelse,Klotter,59.8586,17.6389,Stora torget,Klotter på vägg",
-        "A2,2026-03-03 21:10,2026-03-03 21:30,Uppsalahem,bostadsbolag,Fyrverkerier,,59.8085,17.6075,Gottsunda centrum,Smällar",
-        "A3,2026-03-04 16:00,2026-03-04 16:20,Uppsala kommun,faltassistent,Otrygg plats,Belysning,59.8495,17.5660,Stenhagens centrum,Mörkt",
-    ])
+    export = write(
+        tmp_path / "export.csv",
+        [
+            HEADER,
+            "A1,2026-03-02 18:30,2026-03-02 19:00,Securitas,vaktare,Skadegörelse,Klotter,59.8586,17.6389,Stora torget,Klotter på vägg",
+            "A2,2026-03-03 21:10,2026-03-03 21:30,Uppsalahem,bostadsbolag,Fyrverkerier,,59.8085,17.6075,Gottsunda centrum,Smällar",
+            "A3,2026-03-04 16:00,2026-03-04 16:20,Uppsala kommun,faltassistent,Otrygg plats,Belysning,59.8495,17.5660,Stenhagens centrum,Mörkt",
+        ],
+    )
     result = load_file(con, build_source("est_reports", con, settings), export, LoadContext(run_id="r1"))
     assert (result.status, result.rows_read, result.rows_accepted, result.rows_quarantined) == ("loaded", 3, 2, 1)
     assert result.reconciles
-    reason, row, content = con.execute(
-        "select reason_code, source_row, raw_content from raw.quarantine").fetchall()[0]
+    reason, row, content = con.execute("select reason_code, source_row, raw_content from raw.quarantine").fetchall()[0]
     assert (reason, row) == ("unknown_category", 2)
     assert json.loads(content)["Kategori"] == "Fyrverkerier"
     areas = dict(con.execute("select report_id, area_id from raw.est_reports").fetchall())
@@ -58,14 +62,18 @@ def test_bad_row_is_quarantined_with_its_reason_and_good_rows_load(warehouse, tm
 def test_same_file_twice_changes_nothing_and_a_reexport_supersedes(warehouse, tmp_path):
     con, settings = warehouse
     spec = build_source("est_reports", con, settings)
-    first = write(tmp_path / "w1.csv", [
-        HEADER, "B1,2026-03-02 18:30,2026-03-02 19:00,Securitas,vaktare,Skadegörelse,Klotter,59.8586,17.6389,,"])
+    first = write(
+        tmp_path / "w1.csv",
+        [HEADER, "B1,2026-03-02 18:30,2026-03-02 19:00,Securitas,vaktare,Skadegörelse,Klotter,59.8586,17.6389,,"],
+    )
     assert load_file(con, spec, first, LoadContext()).status == "loaded"
     again = load_file(con, spec, first, LoadContext())
     assert again.status == "skipped_duplicate"
     assert con.execute("select count(*) from raw.batches where source = 'est_reports'").fetchall()[0][0] == 1
-    corrected = write(tmp_path / "w1_corrected.csv", [
-        HEADER, "B1,2026-03-02 18:30,2026-03-02 19:00,Securitas,vaktare,Otrygg plats,Belysning,59.8586,17.6389,,"])
+    corrected = write(
+        tmp_path / "w1_corrected.csv",
+        [HEADER, "B1,2026-03-02 18:30,2026-03-02 19:00,Securitas,vaktare,Otrygg plats,Belysning,59.8586,17.6389,,"],
+    )
     result = load_file(con, spec, corrected, LoadContext())
     assert result.rows_superseded == 1
     actions = [r[0] for r in con.execute("select action from raw.audit_log order by event_id").fetchall()]
@@ -74,10 +82,14 @@ def test_same_file_twice_changes_nothing_and_a_reexport_supersedes(warehouse, tm
 
 def test_semicolon_cp1252_decimal_comma_export(warehouse, tmp_path):
     con, settings = warehouse
-    export = write(tmp_path / "excel.csv", [
-        HEADER.replace(",", ";"),
-        "C1;2026-03-02 18:30;2026-03-02 19:00;Städservice;lokalvard;Nedskräpning;;59,8586;17,6389;Stora torget;Skräp",
-    ], encoding="cp1252")
+    export = write(
+        tmp_path / "excel.csv",
+        [
+            HEADER.replace(",", ";"),
+            "C1;2026-03-02 18:30;2026-03-02 19:00;Städservice;lokalvard;Nedskräpning;;59,8586;17,6389;Stora torget;Skräp",
+        ],
+        encoding="cp1252",
+    )
     result = load_file(con, build_source("est_reports", con, settings), export, LoadContext())
     assert (result.rows_accepted, result.rows_quarantined) == (1, 0)
     lat, category = con.execute("select lat, category_code from raw.est_reports").fetchall()[0]

@@ -37,8 +37,10 @@ def test_the_callback_gets_each_file_once_with_its_result(tmp_path):
 
     assert seen == list(loaded.results)
     assert [(r.source_file, r.status, r.rows_read) for r in seen] == [
-        ("est_2026-W10.csv", "loaded", 3), ("est_2026-W10_kopia.csv", "skipped_duplicate", 0),
-        ("est_2026-W11.xlsx", "failed", 0)]
+        ("est_2026-W10.csv", "loaded", 3),
+        ("est_2026-W10_kopia.csv", "skipped_duplicate", 0),
+        ("est_2026-W11.xlsx", "failed", 0),
+    ]
 
 
 def run_cli(*args: str) -> tuple[int, str]:
@@ -49,7 +51,7 @@ def run_cli(*args: str) -> tuple[int, str]:
 
 def summary_row(out: str, source: str) -> list[str]:
     """The cells of a source's row in the summary table, after the source name."""
-    table = out[out.index("Per source:"):]
+    table = out[out.index("Per source:") :]
     line = next(line for line in table.splitlines() if line.split()[:1] == [source])
     return line.split()[1:]
 
@@ -65,7 +67,7 @@ def test_the_cli_loads_areas_first_and_reports_each_source(tmp_path):
     code, out = run_cli("--source", "est_reports", "--source", "areas", "--data-dir", str(data))
 
     assert code == 0, out
-    progress_bars = [line.split()[0] for line in out[:out.index("Per source:")].splitlines() if line.strip()]
+    progress_bars = [line.split()[0] for line in out[: out.index("Per source:")].splitlines() if line.strip()]
     assert progress_bars == ["areas", "est_reports"]
     # files loaded, skipped, failed; rows read, accepted, quarantined; adds up
     assert summary_row(out, "est_reports") == ["1", "0", "0", "3", "2", "1", "yes"]

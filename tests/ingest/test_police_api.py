@@ -56,23 +56,32 @@ class FakePolisen:
 
 
 def make_client(tmp_path, clock, handler, **kwargs) -> PoliceEventsClient:
-    return PoliceEventsClient(tmp_path / "landing" / "police_events", user_agent=USER_AGENT,
-                              state_path=tmp_path / "state" / "police_api_calls.json",
-                              transport=httpx.MockTransport(handler), clock=clock.time, sleep=clock.sleep,
-                              **kwargs)
+    return PoliceEventsClient(
+        tmp_path / "landing" / "police_events",
+        user_agent=USER_AGENT,
+        state_path=tmp_path / "state" / "police_api_calls.json",
+        transport=httpx.MockTransport(handler),
+        clock=clock.time,
+        sleep=clock.sleep,
+        **kwargs,
+    )
 
 
 def test_fetch_sends_user_agent_and_filters_and_writes_the_response_byte_exact(tmp_path):
     clock = FakeClock()
     polisen = FakePolisen(clock)
     with make_client(tmp_path, clock, polisen) as client:
-        result = client.fetch(datetime_filter="2023-06", location_names=("Uppsala", "Uppsala län"),
-                              types=("Djur", "Brand"))
+        result = client.fetch(
+            datetime_filter="2023-06", location_names=("Uppsala", "Uppsala län"), types=("Djur", "Brand")
+        )
     _, request = polisen.requests[0]
     assert request.headers["User-Agent"] == USER_AGENT
     assert request.url.scheme == "https" and request.url.host == "polisen.se" and request.url.path == "/api/events"
-    assert dict(request.url.params) == {"DateTime": "2023-06", "locationname": "Uppsala;Uppsala län",
-                                        "type": "Djur;Brand"}
+    assert dict(request.url.params) == {
+        "DateTime": "2023-06",
+        "locationname": "Uppsala;Uppsala län",
+        "type": "Djur;Brand",
+    }
     assert result.path.name == "polisen_events_2026-11-24T120000Z.json"
     assert result.path.read_bytes() == BODY
     assert (result.events, result.attempts) == (1, 1)
@@ -83,7 +92,10 @@ def test_fetch_sends_user_agent_and_filters_and_writes_the_response_byte_exact(t
     accepted, rejections = source.validate(source.read(result.path), LoadContext(now=datetime(2026, 11, 25)))
     assert rejections == []
     assert accepted.loc[0, ["event_id", "municipality_code", "fetched_at_from"]].tolist() == [
-        430681, "0380", "file_name"]
+        430681,
+        "0380",
+        "file_name",
+    ]
 
 
 def test_at_least_ten_seconds_between_calls(tmp_path):
@@ -122,13 +134,16 @@ def test_at_most_sixty_calls_an_hour_even_across_processes(tmp_path):
 
 def test_retries_429_5xx_and_timeouts_with_exponential_backoff(tmp_path):
     clock = FakeClock()
-    polisen = FakePolisen(clock, [
-        httpx.Response(503),
-        httpx.ReadTimeout("slow"),
-        httpx.Response(429, headers={"Retry-After": "120"}),
-        httpx.Response(502),
-        httpx.Response(200, content=BODY),
-    ])
+    polisen = FakePolisen(
+        clock,
+        [
+            httpx.Response(503),
+            httpx.ReadTimeout("slow"),
+            httpx.Response(429, headers={"Retry-After": "120"}),
+            httpx.Response(502),
+            httpx.Response(200, content=BODY),
+        ],
+    )
     with make_client(tmp_path, clock, polisen, max_attempts=5) as client:
         result = client.fetch()
     assert result.attempts == 5
@@ -143,18 +158,22 @@ def test_retries_429_5xx_and_timeouts_with_exponential_backoff(tmp_path):
 def test_gives_up_after_the_last_attempt_and_writes_nothing(tmp_path):
     clock = FakeClock()
     polisen = FakePolisen(clock, [httpx.Response(500)] * 3)
-    with make_client(tmp_path, clock, polisen, max_attempts=3) as client, pytest.raises(PoliceApiError,
-                                                                                         match="3 attempts"):
+    with (
+        make_client(tmp_path, clock, polisen, max_attempts=3) as client,
+        pytest.raises(PoliceApiError, match="3 attempts"),
+    ):
         client.fetch()
     assert len(polisen.requests) == 3
     assert not (tmp_path / "landing" / "police_events").exists() or not any(
-        (tmp_path / "landing" / "police_events").iterdir())
+        (tmp_path / "landing" / "police_events").iterdir()
+    )
 
 
 def test_client_errors_are_not_retried_and_bad_bodies_are_not_stored(tmp_path):
     clock = FakeClock()
-    polisen = FakePolisen(clock, [httpx.Response(403, text="Forbidden: no User-Agent"),
-                                  httpx.Response(200, json={"error": "not a list"})])
+    polisen = FakePolisen(
+        clock, [httpx.Response(403, text="Forbidden: no User-Agent"), httpx.Response(200, json={"error": "not a list"})]
+    )
     with make_client(tmp_path, clock, polisen) as client:
         with pytest.raises(PoliceApiError, match="HTTP 403"):
             client.fetch()

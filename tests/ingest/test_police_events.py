@@ -15,11 +15,25 @@ from ingest.sources.police_events import Gazetteer, GazetteerEntry, fetched_at_f
 from tests.ingest.conftest import make_warehouse
 
 
-def event(event_id=500001, *, type_="Misshandel", location="Uppsala", summary="Man misshandlad.",
-          name=None, datetime_="2026-03-06 9:15:02 +01:00", gps="59.858564,17.638927"):
-    return {"id": event_id, "datetime": datetime_, "name": name or f"06 mars 08.50, {type_}, {location}",
-            "summary": summary, "url": f"/aktuellt/handelser/2026/mars/6/{event_id}/", "type": type_,
-            "location": {"name": location, "gps": gps}}
+def event(
+    event_id=500001,
+    *,
+    type_="Misshandel",
+    location="Uppsala",
+    summary="Man misshandlad.",
+    name=None,
+    datetime_="2026-03-06 9:15:02 +01:00",
+    gps="59.858564,17.638927",
+):
+    return {
+        "id": event_id,
+        "datetime": datetime_,
+        "name": name or f"06 mars 08.50, {type_}, {location}",
+        "summary": summary,
+        "url": f"/aktuellt/handelser/2026/mars/6/{event_id}/",
+        "type": type_,
+        "location": {"name": location, "gps": gps},
+    }
 
 
 @pytest.fixture()
@@ -91,16 +105,25 @@ def test_municipality_from_location_or_title_and_county_level_events_are_kept(wa
     events = [
         event(500010, location="Knivsta"),
         event(500011, location="Uppsala län", name="06 mars 02.10, Brand, Tierp", type_="Brand"),
-        event(500012, location="Uppsala län", name="06 mars 06.30, Sammanfattning natt, Uppsala län",
-              type_="Sammanfattning natt", summary="Lugn natt."),
+        event(
+            500012,
+            location="Uppsala län",
+            name="06 mars 06.30, Sammanfattning natt, Uppsala län",
+            type_="Sammanfattning natt",
+            summary="Lugn natt.",
+        ),
         event(500013, location="Upplands väsby"),  # the police's spelling of Upplands Väsby
         event(500014, location="Stockholms län", name="06 mars 02.10, Brand, Tierp", type_="Brand"),
     ]
     result = load(con, settings, land(settings, "polisen_events_2026-03-06T120000Z.json", events))
     assert (result.rows_accepted, result.rows_quarantined) == (5, 0)
-    rows = {r[0]: r[1:] for r in con.execute(
-        "select event_id, municipality_code, county_code, location_level, match_method, is_summary "
-        "from raw.police_events").fetchall()}
+    rows = {
+        r[0]: r[1:]
+        for r in con.execute(
+            "select event_id, municipality_code, county_code, location_level, match_method, is_summary "
+            "from raw.police_events"
+        ).fetchall()
+    }
     assert rows[500010] == ("0330", "03", "municipality", "location_name", False)
     assert rows[500011] == ("0360", "03", "county", "name_last_part", False)
     assert rows[500012] == (None, "03", "county", "county_only", True)
@@ -120,8 +143,12 @@ def test_area_only_where_the_gazetteer_matches(warehouse):
         event(500025, summary="Bilbrand vid Stenhagens centrum, även brand i Stenhagen."),  # one area, two names
     ]
     load(con, settings, land(settings, "polisen_events_2026-03-06T120000Z.json", events))
-    rows = {r[0]: r[1:] for r in con.execute(
-        "select event_id, area_id, area_match_method, area_match_name from raw.police_events").fetchall()}
+    rows = {
+        r[0]: r[1:]
+        for r in con.execute(
+            "select event_id, area_id, area_match_method, area_match_name from raw.police_events"
+        ).fetchall()
+    }
     assert rows[500020] == ("gottsunda", "gazetteer_place_name", "Gottsunda centrum")
     assert rows[500021] == ("granby", "gazetteer_area_name", "Gränby")
     assert rows[500022] == (None, "none", None)
@@ -134,16 +161,29 @@ def test_area_only_where_the_gazetteer_matches(warehouse):
 def test_gazetteer_prefers_the_longest_name_and_ignores_places_outside_the_layer(warehouse):
     con, settings = warehouse
     # A municipality layer loaded next to the districts must not make "..., Uppsala" titles ambiguous.
-    municipality = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {
-        "id": "0380", "kom_namn": "Uppsala"}, "geometry": {"type": "Polygon", "coordinates": [[
-            [17.3, 59.7], [18.0, 59.7], [18.0, 60.1], [17.3, 60.1], [17.3, 59.7]]]}}]}
+    municipality = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"id": "0380", "kom_namn": "Uppsala"},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [[[17.3, 59.7], [18.0, 59.7], [18.0, 60.1], [17.3, 60.1], [17.3, 59.7]]],
+                },
+            }
+        ],
+    }
     path = settings.landing("areas") / "kommuner.geojson"
     path.write_text(json.dumps(municipality), encoding="utf-8")
     load_file(con, build_source("areas", con, settings), path, LoadContext())
     gazetteer = current_gazetteer(con)
     assert gazetteer.match("Rån i Gottsunda, Uppsala", "0380") == ("gottsunda", "gazetteer_area_name", "Gottsunda")
-    assert gazetteer.match("Rån vid Gottsunda centrum", "0380") == ("gottsunda", "gazetteer_place_name",
-                                                                     "Gottsunda centrum")
+    assert gazetteer.match("Rån vid Gottsunda centrum", "0380") == (
+        "gottsunda",
+        "gazetteer_place_name",
+        "Gottsunda centrum",
+    )
     assert gazetteer.match("Rån vid Gottsunda centrum", "0381") == (None, "none", None)
     lonely = Gazetteer([GazetteerEntry("Resecentrum", "centrum", "0380", "place")])
     assert lonely.match("Stöld vid resecentrumets entré", "0380") == (None, "none", None), "whole words only"
@@ -151,8 +191,10 @@ def test_gazetteer_prefers_the_longest_name_and_ignores_places_outside_the_layer
 
 def test_titles_give_the_incident_time_across_the_new_year(warehouse):
     con, settings = warehouse
-    events = [event(500030, name="31 december 23.50, Brand, Uppsala", datetime_="2026-01-01 0:40:16 +01:00"),
-              event(500031, name="06 mars 08.50, Brand, Uppsala", datetime_="2026-03-06 9:15:02 +01:00")]
+    events = [
+        event(500030, name="31 december 23.50, Brand, Uppsala", datetime_="2026-01-01 0:40:16 +01:00"),
+        event(500031, name="06 mars 08.50, Brand, Uppsala", datetime_="2026-03-06 9:15:02 +01:00"),
+    ]
     load(con, settings, land(settings, "polisen_events_2026-03-06T120000Z.json", events))
     rows = dict(con.execute("select event_id, occurred_at from raw.police_events").fetchall())
     assert rows[500030] == datetime(2025, 12, 31, 22, 50)  # 23:50 Stockholm time = 22:50 UTC, the year before

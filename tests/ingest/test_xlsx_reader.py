@@ -31,8 +31,11 @@ def openpyxl_reader(path: Path) -> pd.DataFrame:
         record = {name: as_text(row[i]) if i < len(row) else None for i, name in enumerate(header)}
         record["source_row"] = line_no
         records.append(record)
-    return pd.DataFrame.from_records(records, columns=[*header, "source_row"]) if records else pd.DataFrame(
-        columns=[*header, "source_row"])
+    return (
+        pd.DataFrame.from_records(records, columns=[*header, "source_row"])
+        if records
+        else pd.DataFrame(columns=[*header, "source_row"])
+    )
 
 
 @pytest.fixture(scope="module")
@@ -54,14 +57,38 @@ def _every_kind_of_cell(path: Path) -> Path:
     """A workbook as Excel saves one (with its dimension), with every kind of cell an export holds."""
     workbook = Workbook()
     sheet = workbook.active
-    sheet.append(["Rapport-ID", "Händelsetid", "Datum", "Klockan", "Antal", "Latitud", "Polis", "Plats", 2026,
-                  "Antal"])
-    sheet.append(["EST-1", datetime(2026, 3, 2, 18, 30), date(2026, 3, 2), time(18, 30), 5, 59.8589, True,
-                  "Stora torget, Öst", 1.0, 7])
+    sheet.append(["Rapport-ID", "Händelsetid", "Datum", "Klockan", "Antal", "Latitud", "Polis", "Plats", 2026, "Antal"])
+    sheet.append(
+        [
+            "EST-1",
+            datetime(2026, 3, 2, 18, 30),
+            date(2026, 3, 2),
+            time(18, 30),
+            5,
+            59.8589,
+            True,
+            "Stora torget, Öst",
+            1.0,
+            7,
+        ]
+    )
     sheet.append([None] * 10)  # an empty row: skipped, but counted in source_row
     sheet.append(["EST-2", datetime(2026, 3, 2, 0, 0), None, None, 3.0, -0.5, False, "Gränby", -0.0, 2.5])
-    sheet.append(["EST-3", datetime(2026, 3, 3, 7, 5, 9, 250000), date(1999, 12, 31), 12345678901, None, 1e-7,
-                  None, "  åäö ÅÄÖ  ", 2**53, 1e16, "utanför"])  # one cell beyond the header
+    sheet.append(
+        [
+            "EST-3",
+            datetime(2026, 3, 3, 7, 5, 9, 250000),
+            date(1999, 12, 31),
+            12345678901,
+            None,
+            1e-7,
+            None,
+            "  åäö ÅÄÖ  ",
+            2**53,
+            1e16,
+            "utanför",
+        ]
+    )  # one cell beyond the header
     sheet.append([None, None, None, None, None, None, None, None, None, None, "bara en extra cell"])
     sheet.append(["EST-4", "2026-03-04 10:00", "", None, "5", "59,85", "Ja", None, None, None])
     sheet.append([])
@@ -85,7 +112,11 @@ def test_every_kind_of_cell_reads_as_with_openpyxl(tmp_path):
     assert (second["Latitud"], second["2026"], second["Datum"]) == ("-0.5", "0", None)
     third = frame.iloc[2]
     assert (third["Plats"], third["2026"], third["Latitud"], third["Klockan"]) == (
-        "  åäö ÅÄÖ  ", str(2**53), "1e-07", "12345678901")
+        "  åäö ÅÄÖ  ",
+        str(2**53),
+        "1e-07",
+        "12345678901",
+    )
     assert third["column_10"] == "utanför"
     assert frame["source_row"].tolist() == [1, 3, 4, 5, 6]
     assert frame.iloc[4][["Händelsetid", "Datum", "Latitud"]].tolist() == ["2026-03-04 10:00", None, "59,85"]

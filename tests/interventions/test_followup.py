@@ -36,8 +36,12 @@ def test_wdd_matches_its_formula_and_a_direct_scipy_computation():
     # The variance is that of a signed sum of independent Poisson counts: check by simulation.
     rng = np.random.default_rng(1)
     draws = {k: rng.poisson(v, 200_000) for k, v in counts.items()}
-    simulated = (draws["t1"] - draws["t0"]) - (draws["ct1"] - draws["ct0"]) + (draws["d1"] - draws["d0"]) \
+    simulated = (
+        (draws["t1"] - draws["t0"])
+        - (draws["ct1"] - draws["ct0"])
+        + (draws["d1"] - draws["d0"])
         - (draws["cd1"] - draws["cd0"])
+    )
     assert simulated.var() == pytest.approx(437, rel=0.02)
     assert difference_in_differences(0, 0, 0, 0).z != difference_in_differences(0, 0, 0, 0).z  # nan, no claim
 
@@ -64,8 +68,19 @@ GAZETTEER = pd.DataFrame(columns=["place_id", "lat", "lon"])
 
 
 def run(weekly, as_of=START + timedelta(weeks=8), status="active"):
-    interventions = pd.DataFrame([{"intervention_id": "i", "intervention_type": "guard_presence", "area_id": "a1",
-                                   "h3_cells": CENTRE, "place_ids": None, "start_date": START, "status": status}])
+    interventions = pd.DataFrame(
+        [
+            {
+                "intervention_id": "i",
+                "intervention_type": "guard_presence",
+                "area_id": "a1",
+                "h3_cells": CENTRE,
+                "place_ids": None,
+                "start_date": START,
+                "status": status,
+            }
+        ]
+    )
     table = follow_up(interventions, incidents_for(weekly), AREAS, GAZETTEER, as_of, FollowupParams())
     return table.iloc[0]
 

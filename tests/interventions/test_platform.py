@@ -19,9 +19,18 @@ from fastapi.testclient import TestClient
 REPO = Path(__file__).resolve().parents[2]
 END_WEEK = date(2026, 3, 2)
 WEEKS = 16
-VISITS = [{"visit_id": f"v{i}", "visit_date": day, "unit_id": "g1", "place_id": "p_resecentrum",
-           "arrived_at": f"{day}T18:00:00+01:00", "departed_at": f"{day}T18:15:00+01:00", "source": "app"}
-          for i, day in enumerate(("2026-02-06", "2026-02-12"))]
+VISITS = [
+    {
+        "visit_id": f"v{i}",
+        "visit_date": day,
+        "unit_id": "g1",
+        "place_id": "p_resecentrum",
+        "arrived_at": f"{day}T18:00:00+01:00",
+        "departed_at": f"{day}T18:15:00+01:00",
+        "source": "app",
+    }
+    for i, day in enumerate(("2026-02-06", "2026-02-12"))
+]
 
 
 @pytest.fixture(scope="module")
@@ -33,27 +42,47 @@ def platform(tmp_path_factory):
     from serving.snapshot import publish_snapshot
 
     data_dir = tmp_path_factory.mktemp("interventions_platform") / "data"
-    config = DemoConfig(end_week=END_WEEK, weeks=WEEKS, seed=7, scale=0.3, formats=False, effects=(),
-                        planted_interventions=True)
+    config = DemoConfig(
+        end_week=END_WEEK, weeks=WEEKS, seed=7, scale=0.3, formats=False, effects=(), planted_interventions=True
+    )
     generate(config, data_dir / "landing", sources=("areas", "est_reports", "police_crimes", "interventions"))
     (data_dir / "landing" / "guard_visits").mkdir()
     (data_dir / "landing" / "guard_visits" / "checkins.json").write_text(json.dumps(VISITS), encoding="utf-8")
     settings = PlatformSettings(data_dir=data_dir)
     con = connect_warehouse(settings)
     try:
-        loads = {source: load_source(source, con, settings, LoadContext(run_id="tests-interventions"))
-                 for source in ("areas", "est_reports", "police_crimes", "interventions", "guard_visits")}
+        loads = {
+            source: load_source(source, con, settings, LoadContext(run_id="tests-interventions"))
+            for source in ("areas", "est_reports", "police_crimes", "interventions", "guard_visits")
+        }
     finally:
         con.close()
     assert not any(load.failed for load in loads.values())
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "build", "--profiles-dir", ".", "--target-path",
-         str(data_dir / "target"), "--log-path", str(data_dir / "logs"), "--indirect-selection", "empty",
-         # What the follow-up needs, and the data tests of the intervention models only (the upstream models'
-         # tests run in the marts and platform tests).
-         "--select", "+fct_intervention_followup,resource_type:model", "+fct_intervention_followup,resource_type:seed",
-         "+fct_interventions,resource_type:model", "test_type:data,*intervention*", "test_type:data,*guards__visits*"],
-        cwd=REPO / "dbt_project", capture_output=True, text=True, timeout=600,
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "build",
+            "--profiles-dir",
+            ".",
+            "--target-path",
+            str(data_dir / "target"),
+            "--log-path",
+            str(data_dir / "logs"),
+            "--indirect-selection",
+            "empty",
+            # What the follow-up needs, and the data tests of the intervention models only (the upstream models'
+            # tests run in the marts and platform tests).
+            "--select",
+            "+fct_intervention_followup,resource_type:model",
+            "+fct_intervention_followup,resource_type:seed",
+            "+fct_interventions,resource_type:model",
+            "test_type:data,*intervention*",
+            "test_type:data,*guards__visits*",
+        ],
+        cwd=REPO / "dbt_project",
+        capture_output=True,
+        text=True,
+        timeout=600,
         env={**os.environ, "DBT_DUCKDB_PATH": str(settings.warehouse), "DO_NOT_TRACK": "1"},
     )
     assert result.returncode == 0, result.stdout[-6000:]
@@ -73,8 +102,11 @@ def test_follow_up_finds_what_was_planted(platform):
     headers = {"X-API-Key": "demo-analyst-key"}
     listed = {r["intervention_id"]: r for r in client.get("/api/v1/interventions", headers=headers).json()}
     guard = listed["guard:p_resecentrum:2026-02-06"]
-    assert (guard["intervention_type"], guard["origin"], guard["area_id"]) == ("guard_presence", "guard_visits",
-                                                                              "centrum")
+    assert (guard["intervention_type"], guard["origin"], guard["area_id"]) == (
+        "guard_presence",
+        "guard_visits",
+        "centrum",
+    )
     assert listed["demo-hotspot-removed"]["type_label_sv"] == "Städning/klottersanering"
 
     response = client.get("/api/v1/interventions/follow-up", headers=headers)

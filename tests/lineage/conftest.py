@@ -40,13 +40,30 @@ def lineage_snapshot(built_marts, tmp_path_factory) -> LineageSnapshot:  # noqa:
     target = tmp_path_factory.mktemp("lineage") / "serving" / "current.duckdb"
     # No Dagster run built these marts (the marts fixture runs dbt directly), so the check results are one row
     # standing for the run's evaluations; the publish asset records the real ones.
-    checks = pd.DataFrame([{"run_id": "tests-marts", "asset_key": "marts/fct_area_week", "check_name": "gx_suite",
-                            "passed": True, "severity": "ERROR", "description": None,
-                            "evaluated_at": pd.Timestamp("2026-07-28")}])
+    checks = pd.DataFrame(
+        [
+            {
+                "run_id": "tests-marts",
+                "asset_key": "marts/fct_area_week",
+                "check_name": "gx_suite",
+                "passed": True,
+                "severity": "ERROR",
+                "description": None,
+                "evaluated_at": pd.Timestamp("2026-07-28"),
+            }
+        ]
+    )
     publish_snapshot(
-        warehouse=built_marts.warehouse, target=target, run_id="tests-marts", git_commit=git_commit() or "unknown",
-        extra_queries={"audit_batches": BATCHES_QUERY, "audit_quarantine_summary": QUARANTINE_SUMMARY_QUERY,
-                       "audit_quarantine_rows": AUDIT_QUARANTINE_ROWS_QUERY, "audit_log": AUDIT_LOG_QUERY},
+        warehouse=built_marts.warehouse,
+        target=target,
+        run_id="tests-marts",
+        git_commit=git_commit() or "unknown",
+        extra_queries={
+            "audit_batches": BATCHES_QUERY,
+            "audit_quarantine_summary": QUARANTINE_SUMMARY_QUERY,
+            "audit_quarantine_rows": AUDIT_QUARANTINE_ROWS_QUERY,
+            "audit_log": AUDIT_LOG_QUERY,
+        },
         extra_frames={"run_checks": checks, "lineage_models": dbt_model_graph(dbt_project.manifest_path)},
     )
     return LineageSnapshot(built_marts, target)
@@ -57,5 +74,6 @@ def client(lineage_snapshot) -> TestClient:
     from api.app import create_app
     from api.settings import ApiSettings
 
-    return TestClient(create_app(ApiSettings(data_dir=lineage_snapshot.path.parent.parent,
-                                             serving_path=lineage_snapshot.path)))
+    return TestClient(
+        create_app(ApiSettings(data_dir=lineage_snapshot.path.parent.parent, serving_path=lineage_snapshot.path))
+    )

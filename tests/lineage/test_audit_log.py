@@ -51,25 +51,36 @@ def test_a_reload_appends_and_never_rewrites(warehouse, tmp_path, monkeypatch): 
     assert load_file(con, spec, export, LoadContext(run_id="run-3")).status == "skipped_duplicate"
 
     after = audit_rows(con)
-    assert after[:len(before)] == before  # earlier events untouched
+    assert after[: len(before)] == before  # earlier events untouched
     columns = [d[0] for d in con.execute("select * from raw.audit_log limit 0").description]
-    new = [dict(zip(columns, row, strict=True)) for row in after[len(before):]]
+    new = [dict(zip(columns, row, strict=True)) for row in after[len(before) :]]
     assert [(e["action"], e["run_id"]) for e in new] == [
-        ("loaded", "run-2"), ("reloaded", "run-2"), ("quarantined", "run-2"), ("skipped_duplicate", "run-3")]
+        ("loaded", "run-2"),
+        ("reloaded", "run-2"),
+        ("quarantined", "run-2"),
+        ("skipped_duplicate", "run-3"),
+    ]
     assert {(e["triggered_by"], e["operator"]) for e in new} == {("manual", "anna.auditor")}
     failed = dict(zip(columns, before[-1], strict=True))
     assert (failed["action"], failed["run_id"], failed["triggered_by"]) == (
-        "failed", "run-1", "schedule:weekly_refresh_schedule")
+        "failed",
+        "run-1",
+        "schedule:weekly_refresh_schedule",
+    )
     assert [row[0] for row in after] == sorted(row[0] for row in after)  # event ids only grow
     # The ledger holds the batch once, now loaded; the failure survives only in the append-only log.
-    assert con.execute("select status, run_id from raw.batches where batch_id = ?",
-                       [result.batch_id]).fetchall() == [("loaded", "run-2")]
+    assert con.execute("select status, run_id from raw.batches where batch_id = ?", [result.batch_id]).fetchall() == [
+        ("loaded", "run-2")
+    ]
 
 
 def test_no_code_updates_or_deletes_the_audit_log():
     """Append-only by construction: no statement anywhere rewrites raw.audit_log (ledger.audit only inserts)."""
-    rewrite = re.compile(r"(update|delete\s+from|truncate|drop\s+table|insert\s+or\s+replace\s+into|alter\s+table)"
-                         r"\s+(if\s+exists\s+)?(\w+\.)?audit_log\b(?!\s+add\s+column)", re.IGNORECASE)
+    rewrite = re.compile(
+        r"(update|delete\s+from|truncate|drop\s+table|insert\s+or\s+replace\s+into|alter\s+table)"
+        r"\s+(if\s+exists\s+)?(\w+\.)?audit_log\b(?!\s+add\s+column)",
+        re.IGNORECASE,
+    )
     offenders = []
     for folder in ("ingest", "orchestration", "api", "dbt_project/models", "dbt_project/macros"):
         for path in (REPO / folder).rglob("*"):

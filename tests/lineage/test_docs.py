@@ -24,7 +24,9 @@ def undescribed(manifest: dict, catalog: dict | None = None) -> list[str]:
         if not (node.get("description") or "").strip():
             missing.append(uid)
         declared = {name.lower(): column for name, column in node["columns"].items()}
-        missing += [f"{uid}.{name}" for name, column in declared.items() if not (column.get("description") or "").strip()]
+        missing += [
+            f"{uid}.{name}" for name, column in declared.items() if not (column.get("description") or "").strip()
+        ]
         built = (catalog or {}).get("nodes", {}).get(uid)
         if built and node["resource_type"] != "source":
             missing += [f"{uid}.{name} (not in the YAML)" for name in built["columns"] if name.lower() not in declared]
@@ -44,7 +46,8 @@ def test_exposures_declare_the_api_and_dashboards_as_consumers_of_the_marts():
     assert {e["type"] for e in exposures.values()} == {"application", "dashboard"}
     assert "model.lagesbild.fct_area_week" in exposures["dashboard_weekly"]["depends_on"]["nodes"]
     assert {"model.lagesbild.lineage_incidents", "model.lagesbild.fct_place_week"} <= set(
-        exposures["api_lineage"]["depends_on"]["nodes"])
+        exposures["api_lineage"]["depends_on"]["nodes"]
+    )
     assert all(e["description"].strip() and e["url"] for e in exposures.values())
 
 
@@ -75,8 +78,11 @@ def test_docs_asset_writes_a_self_contained_page_the_api_serves(lineage_snapshot
     (data / "serving").mkdir(parents=True)
     shutil.copy2(lineage_snapshot.marts.warehouse, data / "warehouse.duckdb")
     shutil.copy2(lineage_snapshot.path, data / "serving" / "current.duckdb")
-    result = dg.materialize([dbt_docs], resources={"warehouse": WarehouseResource(data_dir=str(data))},
-                            instance=dg.DagsterInstance.ephemeral())
+    result = dg.materialize(
+        [dbt_docs],
+        resources={"warehouse": WarehouseResource(data_dir=str(data))},
+        instance=dg.DagsterInstance.ephemeral(),
+    )
     assert result.success
 
     docs = data / "serving" / "dbt_docs"

@@ -18,9 +18,22 @@ from tests.lineage.conftest import AUDITOR
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("marts_pipeline")]
 
 # What a lineage response may hold about an incident: ids, source, time, category, cell keys, provenance.
-INCIDENT_FIELDS = {"incident_key", "source", "incident_id", "occurred_at_utc", "category_code", "weight",
-                   "weight_kind", "area_id", "week_start", "tertial_id", "h3_cell", "batch_id", "source_file",
-                   "source_row"}
+INCIDENT_FIELDS = {
+    "incident_key",
+    "source",
+    "incident_id",
+    "occurred_at_utc",
+    "category_code",
+    "weight",
+    "weight_kind",
+    "area_id",
+    "week_start",
+    "tertial_id",
+    "h3_cell",
+    "batch_id",
+    "source_file",
+    "source_row",
+}
 PERSONNUMMER = re.compile(r"\b(19|20)?\d{6}[-+]?\d{4}\b")
 PHONE = re.compile(r"(\+46|\b0)7\d[\s-]?\d{3}[\s-]?\d{2}[\s-]?\d{2}\b")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
@@ -51,15 +64,18 @@ def test_every_weekly_area_row_equals_its_lineage_count(lineage_snapshot):
     """)
     n_rows = lineage_snapshot.query("select count(*) as n from fct_area_week")["n"][0]
     assert len(compared) == n_rows > 30 * 10  # every area in every one of the 30 weeks, no traced-only cell
-    mismatched = compared[(compared.n_est_reports != compared.traced_est)
-                          | (compared.n_police_crimes != compared.traced_police)]
+    mismatched = compared[
+        (compared.n_est_reports != compared.traced_est) | (compared.n_police_crimes != compared.traced_police)
+    ]
     assert mismatched.empty, mismatched.head(10).to_string()
     assert compared.n_est_reports.sum() > 1000 and compared.n_police_crimes.sum() > 500
 
 
 def test_tertial_and_place_rows_equal_their_lineage_counts(lineage_snapshot):
-    for mart, keys, where in (("fct_area_tertial", "area_id, tertial_id", "area_id is not null"),
-                              ("fct_place_week", "h3_cell, week_start", "h3_cell is not null")):
+    for mart, keys, where in (
+        ("fct_area_tertial", "area_id, tertial_id", "area_id is not null"),
+        ("fct_place_week", "h3_cell, week_start", "h3_cell is not null"),
+    ):
         bad = lineage_snapshot.query(f"""
             with traced as (
                 select {keys}, count(*) filter (where source = 'est_reports') as n_est,
@@ -91,8 +107,11 @@ def test_area_week_endpoint_lists_the_counted_incidents_their_files_and_rows(lin
         response = client.get(f"/api/v1/lineage/area-week/{row.area_id}/{iso_week(row.week_start)}", headers=AUDITOR)
         assert response.status_code == 200, response.text
         body = response.json()
-        assert body["counts"]["n_est_reports"] == {"mart": row.n_est_reports, "lineage": row.n_est_reports,
-                                                   "matches": True}
+        assert body["counts"]["n_est_reports"] == {
+            "mart": row.n_est_reports,
+            "lineage": row.n_est_reports,
+            "matches": True,
+        }
         assert body["counts"]["n_police_crimes"]["lineage"] == row.n_police_crimes
         assert body["n_incidents"] == len(body["incidents"]) == row.n_est_reports + row.n_police_crimes
         for incident in body["incidents"]:
@@ -107,8 +126,14 @@ def test_area_week_endpoint_lists_the_counted_incidents_their_files_and_rows(lin
         assert body["git_commit"] and body["snapshot"]["git_commit"] == body["git_commit"]
         names = [m["name"] for m in body["models"]]
         assert names[0] == "fct_area_week"
-        assert {"int_area_week", "int_incidents", "stg_est__reports", "stg_police__crimes", "raw.est_reports",
-                "raw.batches"} <= set(names)
+        assert {
+            "int_area_week",
+            "int_incidents",
+            "stg_est__reports",
+            "stg_police__crimes",
+            "raw.est_reports",
+            "raw.batches",
+        } <= set(names)
         assert body["checks"]["n_checks"] == 1 and body["checks"]["all_passed"]
 
 
@@ -118,8 +143,9 @@ def test_source_row_points_at_the_incident_in_its_file(lineage_snapshot, client)
     from ingest.sources.est_reports import ALIASES, EstReportsSource
 
     row = lineage_snapshot.query("select area_id, week_start from fct_area_week order by n_est_reports desc limit 1")
-    body = client.get(f"/api/v1/lineage/area-week/{row.area_id[0]}/{iso_week(row.week_start[0])}",
-                      headers=AUDITOR).json()
+    body = client.get(
+        f"/api/v1/lineage/area-week/{row.area_id[0]}/{iso_week(row.week_start[0])}", headers=AUDITOR
+    ).json()
     checked = 0
     for incident in [i for i in body["incidents"] if i["source"] == "est_reports"][:5]:
         path = lineage_snapshot.marts.data_dir / "landing" / "est_reports" / incident["source_file"]
@@ -140,12 +166,15 @@ def test_quarantined_rows_of_the_batches_are_reported_with_reasons(lineage_snaps
         order by b.rows_quarantined desc, l.week_start, l.area_id limit 1
     """)
     assert len(cell) == 1, "the generated data plants faults that are quarantined"
-    body = client.get(f"/api/v1/lineage/area-week/{cell.area_id[0]}/{iso_week(cell.week_start[0])}",
-                      headers=AUDITOR).json()
+    body = client.get(
+        f"/api/v1/lineage/area-week/{cell.area_id[0]}/{iso_week(cell.week_start[0])}", headers=AUDITOR
+    ).json()
     rows = [q for q in body["quarantined_rows"] if q["batch_id"] == cell.batch_id[0]]
     assert len(rows) == cell.rows_quarantined[0]
-    expected = lineage_snapshot.query("select source_row, reason_code from audit_quarantine_rows where batch_id = ? "
-                                      "order by source_row", [cell.batch_id[0]])
+    expected = lineage_snapshot.query(
+        "select source_row, reason_code from audit_quarantine_rows where batch_id = ? order by source_row",
+        [cell.batch_id[0]],
+    )
     assert [(q["source_row"], q["reason_code"]) for q in rows] == list(expected.itertuples(index=False, name=None))
     for q in rows:
         assert set(q) == {"batch_id", "source", "source_file", "source_row", "reason_code", "reason", "all_reasons"}
@@ -155,22 +184,37 @@ def test_quarantined_rows_of_the_batches_are_reported_with_reasons(lineage_snaps
 def test_no_personal_data_or_free_text_in_lineage_responses(lineage_snapshot, client):
     """Responses never carry names, personnummer, phone numbers, e-mail, points or free text: none of the raw
     zone's free-text values and no quarantined raw content appear in them."""
-    rows = lineage_snapshot.query("select area_id, week_start from fct_area_week "
-                                  "order by n_est_reports + n_police_crimes desc limit 3")
-    texts = [client.get(f"/api/v1/lineage/area-week/{r.area_id}/{iso_week(r.week_start)}", headers=AUDITOR).text
-             for r in rows.itertuples()]
+    rows = lineage_snapshot.query(
+        "select area_id, week_start from fct_area_week order by n_est_reports + n_police_crimes desc limit 3"
+    )
+    texts = [
+        client.get(f"/api/v1/lineage/area-week/{r.area_id}/{iso_week(r.week_start)}", headers=AUDITOR).text
+        for r in rows.itertuples()
+    ]
     con = duckdb.connect(str(lineage_snapshot.marts.warehouse), read_only=True)
     try:
-        free_text = {v for (v,) in con.execute(
-            "select distinct place_name from staging.stg_est__reports where length(place_name) > 6").fetchall()}
+        free_text = {
+            v
+            for (v,) in con.execute(
+                "select distinct place_name from staging.stg_est__reports where length(place_name) > 6"
+            ).fetchall()
+        }
         raw_content = [json.loads(v) for (v,) in con.execute("select raw_content from raw.quarantine").fetchall()]
-        reporters = {v for (v,) in con.execute(
-            "select distinct reporter_org from staging.stg_est__reports where reporter_org is not null").fetchall()}
+        reporters = {
+            v
+            for (v,) in con.execute(
+                "select distinct reporter_org from staging.stg_est__reports where reporter_org is not null"
+            ).fetchall()
+        }
     finally:
         con.close()
     assert free_text and raw_content
-    leaked_content = {v for record in raw_content for v in record.values()
-                      if isinstance(v, str) and len(v) > 12 and not v.startswith("EST-") and "-" not in v[:8]}
+    leaked_content = {
+        v
+        for record in raw_content
+        for v in record.values()
+        if isinstance(v, str) and len(v) > 12 and not v.startswith("EST-") and "-" not in v[:8]
+    }
     for text in texts:
         body = json.loads(text)
         assert body["incidents"]
@@ -183,18 +227,23 @@ def test_no_personal_data_or_free_text_in_lineage_responses(lineage_snapshot, cl
 
 
 def test_tertial_and_place_endpoints(lineage_snapshot, client):
-    tertial = lineage_snapshot.query("select area_id, tertial_id, n_est_reports, n_police_crimes "
-                                     "from fct_area_tertial order by n_incidents desc limit 1")
-    body = client.get(f"/api/v1/lineage/area-tertial/{tertial.area_id[0]}/{tertial.tertial_id[0]}",
-                      headers=AUDITOR).json()
+    tertial = lineage_snapshot.query(
+        "select area_id, tertial_id, n_est_reports, n_police_crimes "
+        "from fct_area_tertial order by n_incidents desc limit 1"
+    )
+    body = client.get(
+        f"/api/v1/lineage/area-tertial/{tertial.area_id[0]}/{tertial.tertial_id[0]}", headers=AUDITOR
+    ).json()
     assert body["n_incidents"] == tertial.n_est_reports[0] + tertial.n_police_crimes[0] > 50
     assert all(c["matches"] for c in body["counts"].values())
     assert {i["tertial_id"] for i in body["incidents"]} == {tertial.tertial_id[0]}
 
-    place = lineage_snapshot.query("select h3_cell, week_start, n_incidents from fct_place_week "
-                                   "order by n_incidents desc, h3_cell limit 1")
-    body = client.get(f"/api/v1/lineage/place-week/{place.h3_cell[0]}/{iso_week(place.week_start[0])}",
-                      headers=AUDITOR).json()
+    place = lineage_snapshot.query(
+        "select h3_cell, week_start, n_incidents from fct_place_week order by n_incidents desc, h3_cell limit 1"
+    )
+    body = client.get(
+        f"/api/v1/lineage/place-week/{place.h3_cell[0]}/{iso_week(place.week_start[0])}", headers=AUDITOR
+    ).json()
     assert body["n_incidents"] == place.n_incidents[0] >= 2
     assert {i["h3_cell"] for i in body["incidents"]} == {place.h3_cell[0]}
     assert body["models"][0]["name"] == "fct_place_week" and "int_place_counts" in [m["name"] for m in body["models"]]

@@ -47,10 +47,24 @@ def test_rerunning_a_past_week_reproduces_the_marts_exactly(lineage_snapshot, tm
 
     window = dbt_window(PAST_WEEK, PAST_WEEK + timedelta(weeks=1))
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "run", "--exclude", "tag:tertial", "--vars",
-         json.dumps(window, sort_keys=True), "--profiles-dir", ".", "--target-path", str(tmp_path / "target"),
-         "--log-path", str(tmp_path / "logs")],
-        cwd=REPO / "dbt_project", capture_output=True, text=True, timeout=600,
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "run",
+            "--exclude",
+            "tag:tertial",
+            "--vars",
+            json.dumps(window, sort_keys=True),
+            "--profiles-dir",
+            ".",
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+        ],
+        cwd=REPO / "dbt_project",
+        capture_output=True,
+        text=True,
+        timeout=600,
         env={**os.environ, "DBT_DUCKDB_PATH": str(settings.warehouse), "DO_NOT_TRACK": "1"},
     )
     assert result.returncode == 0, result.stdout[-4000:]

@@ -46,11 +46,18 @@ def planted_effects():
     from ingest.demo.generator import Effect
 
     return (
-        Effect("stenhagen_emerging", "A gathering and vandalism problem emerges at Stenhagens centrum",
-               "p_stenhagens_centrum", STENHAGEN_START, None, 7.0,
-               ("samling_personer", "skadegorelse", "ordningsstorning", "narkotika")),
-        Effect("granby_increase", "Everything in Gränby rises by 80 % from a tertial on", "granby", GRANBY_START,
-               None, 1.8),
+        Effect(
+            "stenhagen_emerging",
+            "A gathering and vandalism problem emerges at Stenhagens centrum",
+            "p_stenhagens_centrum",
+            STENHAGEN_START,
+            None,
+            7.0,
+            ("samling_personer", "skadegorelse", "ordningsstorning", "narkotika"),
+        ),
+        Effect(
+            "granby_increase", "Everything in Gränby rises by 80 % from a tertial on", "granby", GRANBY_START, None, 1.8
+        ),
     )
 
 
@@ -80,8 +87,9 @@ def _build(root: Path) -> float:
     from ingest.settings import PlatformSettings
 
     data_dir = root / "data"
-    config = DemoConfig(end_week=PIPELINE_END, weeks=PIPELINE_WEEKS, seed=11, scale=0.5, formats=False,
-                        effects=planted_effects())
+    config = DemoConfig(
+        end_week=PIPELINE_END, weeks=PIPELINE_WEEKS, seed=11, scale=0.5, formats=False, effects=planted_effects()
+    )
     generate(config, data_dir / "landing")
     settings = PlatformSettings(data_dir=data_dir)
     con = connect_warehouse(settings)
@@ -98,9 +106,22 @@ def _build(root: Path) -> float:
     # tests run here.
     started = time.perf_counter()
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "build", "--profiles-dir", ".", "--target-path",
-         str(root / "target"), "--log-path", str(root / "logs"), "--exclude", "test_type:data"],
-        cwd=REPO / "dbt_project", capture_output=True, text=True, timeout=600,
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "build",
+            "--profiles-dir",
+            ".",
+            "--target-path",
+            str(root / "target"),
+            "--log-path",
+            str(root / "logs"),
+            "--exclude",
+            "test_type:data",
+        ],
+        cwd=REPO / "dbt_project",
+        capture_output=True,
+        text=True,
+        timeout=600,
         env={**os.environ, "DBT_DUCKDB_PATH": str(settings.warehouse), "DO_NOT_TRACK": "1"},
     )
     seconds = time.perf_counter() - started

@@ -33,8 +33,11 @@ def test_suites_and_schemas_catch_broken_marts(built_marts):
     broken.loc[1, "harm_rate_eb_lo90"] = broken.loc[1, "harm_rate_eb"] + 1  # interval misses its estimate
     broken = broken.drop(columns=["est_rate_per_1000"])  # a column the API reads
     failed = {f["expectation"] for f in validate_mart("fct_area_week", broken).failed}
-    assert {"expect_column_values_to_be_between", "expect_column_pair_values_a_to_be_greater_than_b",
-            "expect_column_to_exist"} <= failed
+    assert {
+        "expect_column_values_to_be_between",
+        "expect_column_pair_values_a_to_be_greater_than_b",
+        "expect_column_to_exist",
+    } <= failed
     checks = {v["check"] for v in validate_schema("fct_area_week", broken)}
     assert {"less_than_or_equal_to(1)", "eb_intervals_contain_estimates"} <= checks
 
@@ -75,21 +78,29 @@ BAD = "select 'a' as area_id, date '2026-01-05' as week_start, 1 as n_est_report
 
 
 def test_a_failing_blocking_check_stops_publication(tmp_path):
-    check = next(c for c in MART_CHECKS
-                 if {s.key.name for s in c.check_specs} == {"great_expectations"}
-                 and {s.asset_key for s in c.check_specs} == {dg.AssetKey(["marts", "public_fct_area_week"])})
+    check = next(
+        c
+        for c in MART_CHECKS
+        if {s.key.name for s in c.check_specs} == {"great_expectations"}
+        and {s.asset_key for s in c.check_specs} == {dg.AssetKey(["marts", "public_fct_area_week"])}
+    )
     resources = {"warehouse": WarehouseResource(data_dir=str(tmp_path))}
     snapshot = tmp_path / "serving" / "current.duckdb"
 
-    good = dg.materialize([_mart_asset(GOOD), check, serving_snapshot], resources=resources,
-                          instance=dg.DagsterInstance.ephemeral())
+    good = dg.materialize(
+        [_mart_asset(GOOD), check, serving_snapshot], resources=resources, instance=dg.DagsterInstance.ephemeral()
+    )
     assert good.success and snapshot.exists()
     published = duckdb.connect(str(snapshot), read_only=True)
     first_id = published.execute("select snapshot_id from snapshot").fetchall()[0][0]
     published.close()
 
-    bad = dg.materialize([_mart_asset(BAD), check, serving_snapshot], resources=resources,
-                         instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    bad = dg.materialize(
+        [_mart_asset(BAD), check, serving_snapshot],
+        resources=resources,
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
     evaluations = bad.get_asset_check_evaluations()
     assert [e.passed for e in evaluations] == [False]
     assert evaluations[0].metadata["expectations_failed"].value == 1

@@ -7,8 +7,9 @@ from analytics.dbt_inputs import with_column_types
 
 
 def test_an_empty_text_column_is_created_as_text_and_takes_text_later():
-    quiet_week = with_column_types(pd.DataFrame({"week_start": [pd.Timestamp("2026-01-05")] * 2,
-                                                 "alert_text_sv": [None, None], "n": [0, 1]}))
+    quiet_week = with_column_types(
+        pd.DataFrame({"week_start": [pd.Timestamp("2026-01-05")] * 2, "alert_text_sv": [None, None], "n": [0, 1]})
+    )
     busy_week = pd.DataFrame({"week_start": [pd.Timestamp("2026-01-12")], "alert_text_sv": ["Ökning"], "n": [7]})
     con = duckdb.connect()
     con.register("quiet_week", quiet_week)

@@ -15,6 +15,7 @@ from analytics.tertial import rate_ratio
 
 # --- empirical Bayes --------------------------------------------------------------------------------------------
 
+
 def test_marshall_eb_matches_esda_when_areas_differ():
     from esda.smoothing import Empirical_Bayes
 
@@ -55,6 +56,7 @@ def test_ten_residents_and_one_event_do_not_top_the_eb_rate_ranking():
 
 # --- funnel plot and robust z -----------------------------------------------------------------------------------
 
+
 def test_funnel_against_a_direct_computation():
     exposure = np.array([2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10000, 20000.0])
     y = np.array([10, 14, 25, 22, 40, 30, 50, 42, 55, 160.0])
@@ -79,6 +81,7 @@ def test_robust_z_against_scipy_mad():
 
 
 # --- weekly change detection ------------------------------------------------------------------------------------
+
 
 def test_exceedance_p_values_against_scipy():
     y, mu = np.array([0, 3, 12, 25.0]), np.array([2.0, 2.0, 5.0, 9.5])
@@ -143,6 +146,7 @@ def test_cusum_threshold_gives_about_the_asked_false_alarm_rate():
 
 # --- tertial rate ratio -----------------------------------------------------------------------------------------
 
+
 def test_rate_ratio_exact_test_against_scipy_binomtest():
     from statsmodels.stats.rates import confint_poisson_2indep
 
@@ -157,6 +161,7 @@ def test_rate_ratio_exact_test_against_scipy_binomtest():
 
 
 # --- Gi* ------------------------------------------------------------------------------------------------------
+
 
 def _region():
     import h3
@@ -186,12 +191,23 @@ def test_gi_star_z_and_permutation_p_equal_esda():
             return libpysal.weights.fill_diagonal(libpysal.weights.W(lists, silence_warnings=True), 1)
 
         reference = G_Local(y, w_star(), transform="B", star=None, permutations=0)
-        p_esda, _ = crand(y, w_star(), reference.Gs, 199, False, 1, _g_local_star_crand, scaling=y.sum(),
-                          seed=7, alternative="greater")
+        p_esda, _ = crand(
+            y,
+            w_star(),
+            reference.Gs,
+            199,
+            False,
+            1,
+            _g_local_star_crand,
+            scaling=y.sum(),
+            seed=7,
+            alternative="greater",
+        )
     has_neighbours = weights.cardinality > 0
     np.testing.assert_allclose(gi_star_z(y, weights)[has_neighbours], reference.Zs[has_neighbours], atol=1e-9)
-    np.testing.assert_allclose(conditional_p_sim(y, weights, 199, 7)[has_neighbours], p_esda[has_neighbours],
-                               atol=1e-6)  # esda stores p in float32
+    np.testing.assert_allclose(
+        conditional_p_sim(y, weights, 199, 7)[has_neighbours], p_esda[has_neighbours], atol=1e-6
+    )  # esda stores p in float32
     np.testing.assert_array_equal(permutation_ids(6, len(y), 50, 3), vec_permutations(6, len(y), 50, 3))
 
 
@@ -209,9 +225,19 @@ def test_gi_star_finds_the_planted_cluster_and_tests_only_cells_with_enough_even
 
 # --- composite rank -----------------------------------------------------------------------------------------
 
+
 def test_rank_uncertainty_is_sure_about_a_clear_leader_and_unsure_about_ties():
-    base = np.array([[3.0, 3, 3, 3, 3, 3], [0, 0, 0, 0, 0, 0], [0.1, 0, 0, 0, 0, 0], [0, 0.1, 0, 0, 0, 0],
-                     [-1, -1, -1, -1, -1, -1], [0, 0, 0.1, 0, 0, 0], [-0.5, 0, 0, 0, 0, 0]])
+    base = np.array(
+        [
+            [3.0, 3, 3, 3, 3, 3],
+            [0, 0, 0, 0, 0, 0],
+            [0.1, 0, 0, 0, 0, 0],
+            [0, 0.1, 0, 0, 0, 0],
+            [-1, -1, -1, -1, -1, -1],
+            [0, 0, 0.1, 0, 0, 0],
+            [-0.5, 0, 0, 0, 0, 0],
+        ]
+    )
     draws = base[np.newaxis] + np.random.default_rng(2).normal(0, 0.3, size=(500, *base.shape))
     result = priority.rank_uncertainty(draws, np.full(6, 1 / 6), top_k=1, cap=3)
     assert result.p_top_k[0] == 1.0 and result.rank_lo90[0] == result.rank_hi90[0] == 1

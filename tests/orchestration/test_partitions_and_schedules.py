@@ -36,7 +36,9 @@ def test_weekly_partitions_are_iso_weeks_starting_monday():
     assert keys[-1] == "2026-11-23"  # the current, unfinished week is a partition too (mid-week files)
     window = weekly_partitions.time_window_for_partition_key("2026-11-16")
     assert (window.start.isoformat(), window.end.isoformat()) == (
-        "2026-11-16T00:00:00+01:00", "2026-11-23T00:00:00+01:00")
+        "2026-11-16T00:00:00+01:00",
+        "2026-11-23T00:00:00+01:00",
+    )
     # ISO week 53 of 2026 starts on Monday 2026-12-28 and is a partition like any other.
     assert date.fromisocalendar(2026, 53, 1).isoformat() == "2026-12-28"
 
@@ -50,13 +52,16 @@ def test_tertial_partitions_start_jan_may_sep():
     assert tertial_key(date(2026, 8, 31)) == "2026-05-01" and tertial_key(date(2026, 9, 1)) == "2026-09-01"
 
 
-@pytest.mark.parametrize(("name", "week"), [
-    ("est_reports_2026-W47.csv", date(2026, 11, 16)),
-    ("est_reports_2026W01.xlsx", date(2025, 12, 29)),  # ISO week 1 of 2026 starts in 2025
-    ("export_2026-11-18.csv", date(2026, 11, 16)),
-    ("polisen_events_20261123T0530Z.json", date(2026, 11, 23)),  # 06:30 local on Monday
-    ("polisen_events_20261122T2330Z.json", date(2026, 11, 23)),  # 23:30Z Sunday is 00:30 Monday local time
-])
+@pytest.mark.parametrize(
+    ("name", "week"),
+    [
+        ("est_reports_2026-W47.csv", date(2026, 11, 16)),
+        ("est_reports_2026W01.xlsx", date(2025, 12, 29)),  # ISO week 1 of 2026 starts in 2025
+        ("export_2026-11-18.csv", date(2026, 11, 16)),
+        ("polisen_events_20261123T0530Z.json", date(2026, 11, 23)),  # 06:30 local on Monday
+        ("polisen_events_20261122T2330Z.json", date(2026, 11, 23)),  # 23:30Z Sunday is 00:30 Monday local time
+    ],
+)
 def test_files_map_to_the_week_stamped_in_their_name(tmp_path, name, week):
     path = tmp_path / name
     path.write_text("x")
@@ -122,8 +127,15 @@ def test_definitions_are_loadable_with_named_jobs():
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         if node.is_executable:
-            assert node.group_name in {"sources", "staging", "intermediate", "marts", "reference", "serving",
-                                        "analytics"}, key
+            assert node.group_name in {
+                "sources",
+                "staging",
+                "intermediate",
+                "marts",
+                "reference",
+                "serving",
+                "analytics",
+            }, key
             assert node.owners, key
             assert node.description, key
 

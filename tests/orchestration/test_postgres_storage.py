@@ -44,23 +44,57 @@ def postgres():
     data, port = base / "data", _free_port()
     if as_postgres:
         shutil.chown(base, user="postgres")
-    init = subprocess.run([*as_postgres, str(bin_dir / "initdb"), "-D", str(data), "--auth=trust", "-U", "postgres"],
-                          capture_output=True, text=True)
+    init = subprocess.run(
+        [*as_postgres, str(bin_dir / "initdb"), "-D", str(data), "--auth=trust", "-U", "postgres"],
+        capture_output=True,
+        text=True,
+    )
     if init.returncode != 0:
         pytest.skip(f"initdb failed, PostgreSQL cannot run here: {init.stderr.strip()[:300]}")
-    start = subprocess.run([*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(base / "log"), "-w",
-                            "-o", f"-p {port} -k {base} -c listen_addresses=127.0.0.1", "start"],
-                           capture_output=True, text=True)
+    start = subprocess.run(
+        [
+            *as_postgres,
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(base / "log"),
+            "-w",
+            "-o",
+            f"-p {port} -k {base} -c listen_addresses=127.0.0.1",
+            "start",
+        ],
+        capture_output=True,
+        text=True,
+    )
     if start.returncode != 0:
         pytest.skip(f"PostgreSQL did not start: {start.stderr.strip()[:300]}")
     try:
-        subprocess.run([*as_postgres, str(bin_dir / "createdb") if (bin_dir / "createdb").exists() else "createdb",
-                        "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "dagster"], check=True)
-        yield {"DAGSTER_PG_HOST": "127.0.0.1", "DAGSTER_PG_PORT": str(port), "DAGSTER_PG_DB": "dagster",
-               "DAGSTER_PG_USERNAME": "postgres", "DAGSTER_PG_PASSWORD": "unused-with-trust-auth"}
+        subprocess.run(
+            [
+                *as_postgres,
+                str(bin_dir / "createdb") if (bin_dir / "createdb").exists() else "createdb",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-U",
+                "postgres",
+                "dagster",
+            ],
+            check=True,
+        )
+        yield {
+            "DAGSTER_PG_HOST": "127.0.0.1",
+            "DAGSTER_PG_PORT": str(port),
+            "DAGSTER_PG_DB": "dagster",
+            "DAGSTER_PG_USERNAME": "postgres",
+            "DAGSTER_PG_PASSWORD": "unused-with-trust-auth",
+        }
     finally:
-        subprocess.run([*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True)
+        subprocess.run(
+            [*as_postgres, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], capture_output=True
+        )
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -74,8 +108,14 @@ def test_code_location_runs_with_postgres_storage(postgres, tmp_path, monkeypatc
 
     # The CLI loads the code location against the PostgreSQL-backed instance.
     dagster = Path(sys.executable).parent / "dagster"
-    result = subprocess.run([str(dagster), "definitions", "validate", "-w", "workspace.yaml"], cwd=REPO,
-                            capture_output=True, text=True, timeout=300, env={**os.environ})
+    result = subprocess.run(
+        [str(dagster), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ},
+    )
     assert result.returncode == 0, result.stderr[-2000:]
 
     # A real run of an asset is recorded in PostgreSQL.
@@ -102,7 +142,9 @@ def test_code_location_runs_with_postgres_storage(postgres, tmp_path, monkeypatc
 
     import psycopg2
 
-    with psycopg2.connect(host="127.0.0.1", port=postgres["DAGSTER_PG_PORT"], dbname="dagster",
-                          user="postgres") as con, con.cursor() as cursor:
+    with (
+        psycopg2.connect(host="127.0.0.1", port=postgres["DAGSTER_PG_PORT"], dbname="dagster", user="postgres") as con,
+        con.cursor() as cursor,
+    ):
         cursor.execute("select count(*) from runs where run_id = %s", (outcome.run_id,))
         assert cursor.fetchone()[0] == 1

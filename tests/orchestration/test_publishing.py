@@ -87,8 +87,12 @@ def mart_tables(data: Path) -> dict[str, pd.DataFrame]:
     """Every mart table, sorted, without run metadata (run ids and load times differ run to run by design)."""
     con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
     try:
-        names = [r[0] for r in con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'marts' order by 1").fetchall()]
+        names = [
+            r[0]
+            for r in con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'marts' order by 1"
+            ).fetchall()
+        ]
         tables = {}
         for name in names:
             frame = con.execute(f'select * from marts."{name}"').df()
@@ -106,8 +110,10 @@ def test_a_failed_blocking_check_keeps_the_last_good_snapshot(base):
     release_pending_week(base, data)
     # Corrupt the ledger: it now claims one more accepted row than the raw table holds for a batch.
     con = duckdb.connect(str(data / "warehouse.duckdb"))
-    con.execute("update raw.batches set rows_accepted = rows_accepted + 1 "
-                "where batch_id = (select min(batch_id) from raw.batches where source = 'est_reports')")
+    con.execute(
+        "update raw.batches set rows_accepted = rows_accepted + 1 "
+        "where batch_id = (select min(batch_id) from raw.batches where source = 'est_reports')"
+    )
     con.close()
     result = materialize_weeks(data, config.end_week, config.end_week, raise_on_error=False)
     failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
@@ -135,8 +141,15 @@ def test_killed_run_keeps_serving_and_the_rerun_matches_an_uninterrupted_run(bas
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAGESBILD_")}
     # A session of its own: dagster-dbt runs dbt as a child process, and a killed run (an OOM kill, a container
     # stop) takes its whole process group down, dbt included.
-    process = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     seen = []
     deadline = time.monotonic() + 240
     for line in process.stdout:
@@ -165,8 +178,9 @@ def test_killed_run_keeps_serving_and_the_rerun_matches_an_uninterrupted_run(bas
         while not stop.is_set():
             try:
                 response = client.get("/api/v1/status")
-                responses.append((response.status_code, response.headers.get("X-Snapshot-Id"),
-                                  response.json().get("snapshot_id")))
+                responses.append(
+                    (response.status_code, response.headers.get("X-Snapshot-Id"), response.json().get("snapshot_id"))
+                )
             except Exception as exc:  # noqa: BLE001 - any error is a failure of the test
                 errors.append(repr(exc))
 

@@ -18,8 +18,12 @@ from orchestration.sensors import landing_sensor
 
 @pytest.fixture()
 def data_dir(tmp_path):
-    for source, name in [("est_reports", "est_reports_2026-W10.csv"), ("est_reports", "est_reports_2026-W11.csv"),
-                         ("police_crimes", "police_crimes_2026-W11.csv"), ("areas", "districts.geojson")]:
+    for source, name in [
+        ("est_reports", "est_reports_2026-W10.csv"),
+        ("est_reports", "est_reports_2026-W11.csv"),
+        ("police_crimes", "police_crimes_2026-W11.csv"),
+        ("areas", "districts.geojson"),
+    ]:
         folder = tmp_path / "landing" / source
         folder.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text("placeholder", encoding="utf-8")
@@ -31,7 +35,9 @@ def evaluate(data_dir: Path, cursor: str | None):
 
     instance = dg.DagsterInstance.ephemeral()
     context = dg.build_sensor_context(
-        instance=instance, cursor=cursor, definitions=defs,
+        instance=instance,
+        cursor=cursor,
+        definitions=defs,
         resources={"warehouse": WarehouseResource(data_dir=str(data_dir))},
     )
     result = landing_sensor(context)
@@ -55,8 +61,12 @@ def test_sensor_requests_one_run_per_source_and_week_then_nothing(data_dir):
     # The cursor remembers every file: the next tick (or a restarted daemon) requests nothing.
     again, _ = evaluate(data_dir, cursor)
     assert again == []
-    assert set(json.loads(cursor)) == {"est_reports/est_reports_2026-W10.csv", "est_reports/est_reports_2026-W11.csv",
-                                       "police_crimes/police_crimes_2026-W11.csv", "areas/districts.geojson"}
+    assert set(json.loads(cursor)) == {
+        "est_reports/est_reports_2026-W10.csv",
+        "est_reports/est_reports_2026-W11.csv",
+        "police_crimes/police_crimes_2026-W11.csv",
+        "areas/districts.geojson",
+    }
 
 
 def test_sensor_picks_up_a_new_file_once(data_dir):
@@ -65,7 +75,8 @@ def test_sensor_picks_up_a_new_file_once(data_dir):
     new.write_text("placeholder", encoding="utf-8")
     requests, cursor = evaluate(data_dir, cursor)
     assert [(r.partition_key, r.tags["lagesbild/files"]) for r in requests] == [
-        ("2026-03-16", "est_reports_2026-W12.csv")]
+        ("2026-03-16", "est_reports_2026-W12.csv")
+    ]
     first_key = requests[0].run_key
     # A rewritten file (new content) is a new file; its run key differs, so Dagster will not deduplicate it away.
     new.write_text("corrected placeholder", encoding="utf-8")
@@ -76,7 +87,9 @@ def test_sensor_picks_up_a_new_file_once(data_dir):
 
 def test_notifier_writes_the_alert_log_by_default(tmp_path):
     notifier = Notifier(log_path=str(tmp_path / "logs" / "alerts.log"))
-    delivered = notifier.notify("run_failure", "run of weekly_refresh failed", {"run_id": "abc", "partition": "2026-11-16"})
+    delivered = notifier.notify(
+        "run_failure", "run of weekly_refresh failed", {"run_id": "abc", "partition": "2026-11-16"}
+    )
     assert delivered == ["log"]
     lines = (tmp_path / "logs" / "alerts.log").read_text().splitlines()
     record = json.loads(lines[-1])
@@ -101,7 +114,9 @@ def test_notifier_posts_to_a_webhook_when_configured(tmp_path, monkeypatch):
         monkeypatch.setenv("LAGESBILD_ALERT_WEBHOOK_URL", f"http://127.0.0.1:{server.server_port}/hook")
         notifier = Notifier.from_environment(str(tmp_path))
         assert notifier.notify("check_failure", "check reconciles failed", {"asset": "raw/est_reports"}) == [
-            "webhook", "log"]
+            "webhook",
+            "log",
+        ]
     finally:
         server.shutdown()
     assert "check reconciles failed" in received[0]["text"]
@@ -129,7 +144,9 @@ def test_run_failure_sensor_notifies(tmp_path):
     result = failing.execute_in_process(instance=instance, raise_on_error=False)
     failure = next(e for e in result.all_events if e.event_type_value == "PIPELINE_FAILURE")
     context = dg.build_run_status_sensor_context(
-        sensor_name="notify_run_failure", dagster_instance=instance, dagster_run=result.dagster_run,
+        sensor_name="notify_run_failure",
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
         dagster_event=failure,
         resources={"notifier": Notifier(log_path=str(tmp_path / "alerts.log"))},
     ).for_run_failure()
@@ -172,10 +189,12 @@ def test_files_already_loaded_are_remembered_without_a_run(data_dir):
     (loaded.parent / "est_reports_2026-W11.csv").write_text("another week", encoding="utf-8")  # other content
     con = duckdb.connect(str(data_dir / "warehouse.duckdb"))
     ledger.ensure_ledger(con)
-    con.execute("""insert into raw.batches (batch_id, batch_seq, source, source_file, source_path, source_sha256,
+    con.execute(
+        """insert into raw.batches (batch_id, batch_seq, source, source_file, source_path, source_sha256,
                    status, rows_read, rows_accepted, rows_quarantined, loaded_at)
                    values ('est_reports:x', 1, 'est_reports', ?, ?, ?, 'loaded', 1, 1, 0, now())""",
-                [loaded.name, str(loaded), file_sha256(loaded)])
+        [loaded.name, str(loaded), file_sha256(loaded)],
+    )
     con.close()
     requests, cursor = evaluate(data_dir, None)
     files = {r.tags["lagesbild/files"] for r in requests}

@@ -8,11 +8,18 @@ from analytics.weekly import build_area_week
 def model(dbt, session):
     # Incremental: a partitioned run returns only the rows of its window [min_date, max_date) (computed from the
     # whole history), and delete+insert replaces exactly those week_starts, keeping the rest of the table.
-    dbt.config(materialized="incremental", incremental_strategy="delete+insert", unique_key="week_start",
-               on_schema_change="sync_all_columns")
+    dbt.config(
+        materialized="incremental",
+        incremental_strategy="delete+insert",
+        unique_key="week_start",
+        on_schema_change="sync_all_columns",
+    )
     inputs = mart_inputs(
-        dbt.ref("analysis_parameters").df(), dbt.ref("harm_weights").df(), dbt.ref("est_categories").df(),
-        dbt.config.get("min_date"), dbt.config.get("max_date"),
+        dbt.ref("analysis_parameters").df(),
+        dbt.ref("harm_weights").df(),
+        dbt.ref("est_categories").df(),
+        dbt.config.get("min_date"),
+        dbt.config.get("max_date"),
     )
     area_week = dbt.ref("int_area_week").df()
     mart = build_area_week(area_week, inputs.params, inputs.versions, inputs.min_date, inputs.max_date)

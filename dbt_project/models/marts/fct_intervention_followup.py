@@ -10,8 +10,9 @@ def model(dbt, session):
     from analytics.forecast import gazetteer_frame
     from ingest.demo.uppsala import PLACES
 
-    params = FollowupParams(window_weeks=int(dbt.config.get("followup_weeks")),
-                            buffer_rings=int(dbt.config.get("followup_buffer_rings")))
+    params = FollowupParams(
+        window_weeks=int(dbt.config.get("followup_weeks")), buffer_rings=int(dbt.config.get("followup_buffer_rings"))
+    )
     interventions = dbt.ref("int_interventions").df()
     # Only the five columns the follow-up uses: all of int_incidents as a DataFrame took ~3 GB at 1M incidents.
     incidents = dbt.ref("int_incidents").project("week_start, area_id, h3_cell, weight, is_guard_generated").df()
