@@ -6,6 +6,9 @@ Runs the Dagster CLI (so the runs are recorded in $DAGSTER_HOME and visible in t
    week that has landing files (``dagster asset materialize --partition-range``);
 2. the tertial marts over every complete tertial in that period, then publish again.
 
+Before launching anything it ends runs whose process is gone (a killed earlier refresh) and frees their pool slots,
+which would otherwise block these runs forever (orchestration/run_recovery.py).
+
 Exit code 0 when every run succeeded, 1 otherwise.
 """
 
@@ -33,8 +36,11 @@ def weekly_sources() -> list[str]:
     from orchestration.definitions import defs
 
     graph = defs.resolve_asset_graph()
-    return [s for s in SOURCES if graph.has(dg.AssetKey(["raw", s]))
-            and graph.get(dg.AssetKey(["raw", s])).partitions_def is not None]
+    return [
+        s
+        for s in SOURCES
+        if graph.has(dg.AssetKey(["raw", s])) and graph.get(dg.AssetKey(["raw", s])).partitions_def is not None
+    ]
 
 
 def landing_weeks() -> list[date]:
@@ -61,11 +67,24 @@ def run(command: list[str]) -> bool:
     return subprocess.run(command, env=os.environ.copy()).returncode == 0
 
 
+def recover_dead_runs() -> None:
+    """End dead runs in $DAGSTER_HOME (the runs below would wait for their pool slots forever) and say so."""
+    if not os.environ.get("DAGSTER_HOME"):
+        return
+    from orchestration.run_recovery import recover_dead_runs as recover
+
+    with dg.DagsterInstance.get() as instance:
+        for run_id in recover(instance):
+            print(f"run {run_id} had died (its process is gone): marked failed, its pool slots freed", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--first-week", type=date.fromisoformat, help="Monday of the first week (default: landing)")
     parser.add_argument("--last-week", type=date.fromisoformat, help="Monday of the last week (default: landing)")
     args = parser.parse_args(argv)
+
+    recover_dead_runs()
 
     dagster = str(Path(sys.executable).parent / "dagster")
     valid = weekly_partitions.get_partition_keys()
@@ -73,8 +92,18 @@ def main(argv: list[str] | None = None) -> int:
     first = max((args.first_week or weeks[0]).isoformat(), valid[0])
     last = min((args.last_week or weeks[-1]).isoformat(), valid[-1])
     print(f"weekly refresh for weeks {first} … {last}", flush=True)
-    ok = run([dagster, "asset", "materialize", *MODULE, "--select", ",".join(job_asset_keys("weekly_refresh")),
-              "--partition-range", f"{first}...{last}"])
+    ok = run(
+        [
+            dagster,
+            "asset",
+            "materialize",
+            *MODULE,
+            "--select",
+            ",".join(job_asset_keys("weekly_refresh")),
+            "--partition-range",
+            f"{first}...{last}",
+        ]
+    )
     if not ok:
         print("the weekly refresh failed; the previous serving snapshot is still being served", file=sys.stderr)
         return 1
@@ -83,8 +112,18 @@ def main(argv: list[str] | None = None) -> int:
     tertial_keys = job_asset_keys("tertial_refresh")
     if tertials and len(tertial_keys) > 1:
         print(f"tertial analysis for {tertials[0]} … {tertials[-1]}", flush=True)
-        ok = run([dagster, "asset", "materialize", *MODULE, "--select", ",".join(tertial_keys),
-                  "--partition-range", f"{tertials[0]}...{tertials[-1]}"])
+        ok = run(
+            [
+                dagster,
+                "asset",
+                "materialize",
+                *MODULE,
+                "--select",
+                ",".join(tertial_keys),
+                "--partition-range",
+                f"{tertials[0]}...{tertials[-1]}",
+            ]
+        )
         if not ok:
             print("the tertial refresh failed; the previous serving snapshot is still being served", file=sys.stderr)
             return 1
