@@ -11,6 +11,7 @@ from orchestration.assets.publish import serving_snapshot
 from orchestration.checks.marts import MART_CHECKS
 from orchestration.jobs import JOBS
 from orchestration.resources import default_resources
+from orchestration.run_recovery import dead_run_sensor
 from orchestration.schedules import SCHEDULES
 from orchestration.sensors import SENSORS
 
@@ -19,7 +20,7 @@ defs = dg.Definitions(
     asset_checks=MART_CHECKS,
     jobs=JOBS,
     schedules=SCHEDULES,
-    sensors=SENSORS,
+    sensors=[*SENSORS, dead_run_sensor],
     resources=default_resources(),
     # Warehouse writers run one at a time anyway (DuckDB has one writer), so every run, including ad-hoc
     # `dagster asset materialize`, executes its steps in one process and skips per-step start-up (~15 s each).

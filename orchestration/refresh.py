@@ -6,6 +6,9 @@ Runs the Dagster CLI (so the runs are recorded in $DAGSTER_HOME and visible in t
    week that has landing files (``dagster asset materialize --partition-range``);
 2. the tertial marts over every complete tertial in that period, then publish again.
 
+Before launching anything it ends runs whose process is gone (a killed earlier refresh) and frees their pool slots,
+which would otherwise block these runs forever (orchestration/run_recovery.py).
+
 Exit code 0 when every run succeeded, 1 otherwise.
 """
 
@@ -64,11 +67,24 @@ def run(command: list[str]) -> bool:
     return subprocess.run(command, env=os.environ.copy()).returncode == 0
 
 
+def recover_dead_runs() -> None:
+    """End dead runs in $DAGSTER_HOME (the runs below would wait for their pool slots forever) and say so."""
+    if not os.environ.get("DAGSTER_HOME"):
+        return
+    from orchestration.run_recovery import recover_dead_runs as recover
+
+    with dg.DagsterInstance.get() as instance:
+        for run_id in recover(instance):
+            print(f"run {run_id} had died (its process is gone): marked failed, its pool slots freed", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--first-week", type=date.fromisoformat, help="Monday of the first week (default: landing)")
     parser.add_argument("--last-week", type=date.fromisoformat, help="Monday of the last week (default: landing)")
     args = parser.parse_args(argv)
+
+    recover_dead_runs()
 
     dagster = str(Path(sys.executable).parent / "dagster")
     valid = weekly_partitions.get_partition_keys()

@@ -28,6 +28,13 @@ class WarehouseResource(dg.ConfigurableResource):
 
     data_dir: str = "data"
 
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        # Set up once per run, before any step claims a slot in the warehouse pool: a dead run holding the slot
+        # would block this one forever (orchestration/run_recovery.py).
+        from orchestration.run_recovery import recover_at_run_start
+
+        recover_at_run_start(context)
+
     def settings(self) -> PlatformSettings:
         return PlatformSettings(data_dir=Path(self.data_dir))
 
