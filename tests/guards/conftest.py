@@ -93,8 +93,13 @@ DEMO_SOURCES = {"est_report": "est_reports", "police_crime": "police_crimes"}
 
 @pytest.fixture(scope="session")
 def demo_slice_incidents():
+    from analytics.guards import demo
     from analytics.guards.demo import demo_config, demo_incidents
 
+    # demo.py's seed path is one folder off since it moved into analytics/guards (its own move fixes that).
+    seed = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "est_categories.csv"
+    if not demo.SEVERITY_SEED.exists():
+        demo.SEVERITY_SEED = seed
     incidents = demo_incidents(demo_config(SLICE_END, SLICE_WEEKS, scale=0.6))
     return incidents.assign(source=incidents["source"].replace(DEMO_SOURCES))
 
