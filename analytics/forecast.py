@@ -1,9 +1,10 @@
 """Next week's risk per place and hour of the week, from incident history (analytics-methods §5, model 1).
 
-The target is harm, not counts: every incident carries a weight (EST severity, a police harm weight). Reports made by
-the mobile guards themselves (EST reports whose ``reporter_role`` is ``vaktare``) are EXCLUDED from the target: they
-follow the patrols, not the problem, and would otherwise send the guards back to where they already go
-(analytics-methods §8, feedback loops).
+The target is harm, not counts: every incident carries the weight the marts count for it (``intermediate.int_incidents``:
+EST severity from ``est_categories``, police crime harm from ``harm_weights``), so the harm the guards are sent after is
+the harm ``fct_area_week`` reports. Reports made by the mobile guards themselves (EST reports whose ``reporter_role``
+is ``vaktare``) are EXCLUDED from the target: they follow the patrols, not the problem, and would otherwise send the
+guards back to where they already go (analytics-methods §8, feedback loops).
 
 Model ("place-blend"), per place p:
 
@@ -34,13 +35,16 @@ import pandas as pd
 import pandera.pandas as pa
 
 FORECAST_MODEL = "place-blend-v1"
-# Police crimes weigh this much until the harm-weight seed (issue 4's int_incidents) lands: the middle of the EST
-# severity scale (1-3), so that one crime counts like one medium-severity EST report. Stamped on every forecast.
+# The weights are int_incidents' (the marts' harm): stamped on every forecast so a plan says which harm it covers.
+WEIGHT_VERSION = "int-incidents-harm"
+# NOT used by the forecast: only the offline demo stand-in (analytics/guards/demo.py, which has no harm seed) still
+# weighs police crimes flat with it. It leaves with demo.py's move; the warehouse path uses harm_weights.
 POLICE_CRIME_WEIGHT = 2.0
-POLICE_WEIGHT_VERSION = "police-flat-2-v0"
-# Reporter roles whose reports follow the patrols (the guards' own reports); excluded from the target.
+# Reporter roles whose reports follow the patrols (the guards' own reports, reporter_roles.is_guard); excluded from
+# the target.
 GUARD_REPORTER_ROLES = frozenset({"vaktare"})
-SOURCES = ("est_report", "police_crime")
+# int_incidents' sources the forecast uses: the ones with points (police open events have none).
+SOURCES = ("est_reports", "police_crimes")
 
 INCIDENTS_SCHEMA = pa.DataFrameSchema(
     {
@@ -74,7 +78,7 @@ class ForecastParams:
         return (
             f"{FORECAST_MODEL}(alpha={self.alpha:g},half_life={self.half_life_weeks:g}w,"
             f"long_run={self.long_run_weeks}w,m={self.profile_prior_events:g},snap={self.snap_radius_m:g}m,"
-            f"{POLICE_WEIGHT_VERSION})"
+            f"{WEIGHT_VERSION})"
         )
 
 
@@ -134,7 +138,7 @@ def prepare_incidents(incidents: pd.DataFrame) -> pd.DataFrame:
 
 def exclude_guard_reports(incidents: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """The forecasting target: everything except the guards' own EST reports. Returns (target, n excluded)."""
-    guard = (incidents["source"] == "est_report") & incidents["reporter_role"].isin(GUARD_REPORTER_ROLES)
+    guard = (incidents["source"] == "est_reports") & incidents["reporter_role"].isin(GUARD_REPORTER_ROLES)
     return incidents[~guard].reset_index(drop=True), int(guard.sum())
 
 
@@ -388,24 +392,18 @@ def backtest(
 # The warehouse adapter (the only code that knows table names)
 # ---------------------------------------------------------------------------------------------------------------
 
-# To switch to issue 4's unified grain, replace both selects with one over intermediate.int_incidents (source, id,
-# occurred_at_local, h3_cell, lat, lon, area_id, harm weight, reporter_role) and drop POLICE_CRIME_WEIGHT.
+# The incidents and weights the marts count (fct_area_week sums int_incidents.weight by source), nothing re-derived.
 WAREHOUSE_INCIDENTS_SQL = f"""
-select r.report_id as incident_id, 'est_report' as source, r.observed_at_local as occurred_at_local, r.h3_cell,
-       r.lat, r.lon, r.area_id, cast(coalesce(c.severity, 1) as double) as weight, r.reporter_role
-from staging.stg_est__reports r
-left join reference.est_categories c using (category_code)
-union all
-select p.crime_id, 'police_crime', p.occurred_at_local, p.h3_cell, p.lat, p.lon, p.area_id,
-       {POLICE_CRIME_WEIGHT}, null
-from staging.stg_police__crimes p
+select incident_id, source, occurred_at_local, h3_cell, lat, lon, area_id, weight, reporter_role
+from intermediate.int_incidents
+where source in ({", ".join(f"'{source}'" for source in SOURCES)})
 """
 
 
 def incidents_from_warehouse(con: duckdb.DuckDBPyConnection, recent_weeks: int | None = None) -> pd.DataFrame:
-    """The forecast's input (INCIDENTS_SCHEMA) from the staged EST reports and police crimes; with
-    ``recent_weeks``, only the incidents of the last ``recent_weeks`` + 2 weeks before the newest one (a superset of
-    what ``forecast_place_risk`` uses, so the forecast is the same, but the weekly run no longer reads, converts and
+    """The forecast's input (INCIDENTS_SCHEMA) from ``intermediate.int_incidents``; with ``recent_weeks``, only the
+    incidents of the last ``recent_weeks`` + 2 weeks before the newest one (a superset of what
+    ``forecast_place_risk`` uses, so the forecast is the same, but the weekly run no longer reads, converts and
     validates ten years of history to use one)."""
     if recent_weeks is None:
         return INCIDENTS_SCHEMA.validate(con.execute(WAREHOUSE_INCIDENTS_SQL).df())

@@ -26,6 +26,7 @@ from fastapi.responses import FileResponse
 from api.auth import require_roles
 from api.deps import SnapshotReader, snapshot_reader
 from api.routers.weekly import parse_iso_week
+from serving import tables as published
 from serving.lineage import upstream_models
 
 router = APIRouter(prefix="/api/v1/lineage", tags=["lineage"], dependencies=[Depends(require_roles("auditor"))])
@@ -33,7 +34,10 @@ docs_router = APIRouter(tags=["lineage"])
 Reader = Annotated[SnapshotReader, Depends(snapshot_reader)]
 
 _TERTIAL = re.compile(r"^\d{4}-T[1-3]$")
-LINEAGE_TABLES = ("lineage_incidents", "lineage_models", "audit_batches", "audit_quarantine_rows", "run_checks")
+# The published tables (serving.tables) the lineage endpoints read.
+LINEAGE_TABLES = published.registered(
+    "lineage_incidents", "lineage_models", "audit_batches", "audit_quarantine_rows", "run_checks"
+)
 # What each mart counts, as an expression over lineage_incidents (sources never added into one measure except
 # n_incidents of the place mart, which counts both).
 MART_COUNTS = {

@@ -12,7 +12,7 @@ The computations are plain Python in ``analytics``; this module only reads and w
 """
 
 import json
-from datetime import date, timedelta
+from datetime import date
 
 import dagster as dg
 import pandas as pd
@@ -21,24 +21,31 @@ from shapely.geometry import mapping
 
 from analytics import forecast as fc
 from analytics.guards import demo
-from analytics.guards.checker import check_plan
-from analytics.guards.inputs import break_for_shift, default_units, depot, minutes_of, problem_for_day
+from analytics.guards.inputs import depot
 from analytics.guards.model import DEPOT_ID, PlanParams
-from analytics.guards.planner import plan_day
-from analytics.guards.tables import plan_id_for, plan_tables
+from analytics.guards.week import WeekSettings, plan_week
 from ingest.demo.uppsala import PLACES as NAMED_PLACES
 from orchestration.assets.ingest import build_ingest_asset
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
+from serving import tables as published
 
 OWNER = "team:analytics"
 GROUP = "analytics"
-FORECAST_KEY = dg.AssetKey(["marts", "fct_place_risk_forecast"])
-PLACES_KEY = dg.AssetKey(["marts", "dim_guard_places"])
-MAP_AREAS_KEY = dg.AssetKey(["marts", "dim_guard_map_areas"])
-PLAN_VISITS_KEY = dg.AssetKey(["marts", "fct_guard_plan_visits"])
-PLAN_UNITS_KEY = dg.AssetKey(["marts", "fct_guard_plan_units"])
-PLAN_METRICS_KEY = dg.AssetKey(["marts", "fct_guard_plan_metrics"])
-GUARD_MART_KEYS = [FORECAST_KEY, PLACES_KEY, MAP_AREAS_KEY, PLAN_VISITS_KEY, PLAN_UNITS_KEY, PLAN_METRICS_KEY]
+# The guard tables as the registry (serving.tables) names them: a table renamed there fails here at import.
+FORECAST_KEY, PLACES_KEY, MAP_AREAS_KEY, PLAN_VISITS_KEY, PLAN_UNITS_KEY, PLAN_METRICS_KEY = GUARD_MART_KEYS = [
+    dg.AssetKey(["marts", name])
+    for name in published.registered(
+        "fct_place_risk_forecast",
+        "dim_guard_places",
+        "dim_guard_map_areas",
+        "fct_guard_plan_visits",
+        "fct_guard_plan_units",
+        "fct_guard_plan_metrics",
+    )
+]
+assert {key.path[1] for key in GUARD_MART_KEYS} == set(published.names("guard")), "guards.py writes every guard table"
+# plan_week's tables → where guard_plans writes them
+PLAN_TABLE_OF = {PLAN_VISITS_KEY: "visits", PLAN_UNITS_KEY: "units", PLAN_METRICS_KEY: "metrics"}
 
 raw_guard_visits = build_ingest_asset(
     "guard_visits",
@@ -77,12 +84,9 @@ class GuardForecastConfig(dg.Config):
             FORECAST_KEY,
             description="Expected harm per place × day of week × hour for the coming week "
             "(blend of the 52-week mean and a 4-week-half-life EWMA; guards' own reports excluded).",
-            deps=[
-                dg.AssetKey(["staging", "stg_est__reports"]),
-                dg.AssetKey(["staging", "stg_police__crimes"]),
-                dg.AssetKey(["reference", "est_categories"]),
-                dg.AssetKey(["marts", "fct_area_week"]),
-            ],
+            # int_incidents: the incidents and harm weights the marts count; fct_area_week: publish the forecast
+            # only once the week's marts are built from the same incidents.
+            deps=[dg.AssetKey(["intermediate", "int_incidents"]), dg.AssetKey(["marts", "fct_area_week"])],
         ),
         spec(
             PLACES_KEY,
@@ -157,10 +161,10 @@ def guard_forecast(context: dg.AssetExecutionContext, config: GuardForecastConfi
 
 class GuardPlanConfig(dg.Config):
     solver_time_limit_s: float = 10.0  # per day, both guards
-    days: int = 7  # how many days of the forecast week to plan, from its Monday
-    guards: int = 2  # 1 or 2 separate guards; 0 = both guards together as one unit
-    shift_start: str = "15:00"
-    shift_end: str = "23:00"
+    days: int = WeekSettings.days  # how many days of the forecast week to plan, from its Monday
+    guards: int = WeekSettings.guards  # 1 or 2 separate guards; 0 = both guards together as one unit
+    shift_start: str = WeekSettings.shift_start
+    shift_end: str = WeekSettings.shift_end
     # Other shifts on some days, e.g. {"fri": "16:00-23:59", "sat": "16:00-23:59"} (local times, same day).
     shift_by_weekday: dict[str, str] = {}
     dwell_min: int = 15
@@ -209,6 +213,13 @@ def guard_plans(context: dg.AssetExecutionContext, config: GuardPlanConfig, ware
         top_n_candidates=config.top_n_candidates,
         n_variants=config.n_variants,
     )
+    settings = WeekSettings(
+        days=config.days,
+        guards=config.guards,
+        shift_start=config.shift_start,
+        shift_end=config.shift_end,
+        shift_by_weekday=dict(config.shift_by_weekday),
+    )
     with warehouse.connect() as con:
         places = con.execute(f"select * from {'.'.join(PLACES_KEY.path)}").df()
         risk = con.execute(f"select * from {'.'.join(FORECAST_KEY.path)}").df()
@@ -216,37 +227,16 @@ def guard_plans(context: dg.AssetExecutionContext, config: GuardPlanConfig, ware
     depot_location = depot(float(base["lat"]), float(base["lon"]))
     forecast_places = places[places["place_kind"] != "depot"]
     week_start = pd.Timestamp(places["target_week_start"].iloc[0]).date()
-    tables: dict[str, list[pd.DataFrame]] = {"visits": [], "units": [], "metrics": []}
-    violations: dict[str, list[str]] = {}
-    seconds: list[float] = []  # in the metadata only: the published tables stay the same run after run
-    for offset in range(config.days if len(forecast_places) else 0):
-        day = week_start + timedelta(days=offset)
-        shift = shift_of(config, day)
-        units = default_units(depot_location, config.guards, break_for_shift(*shift))
-        problem = problem_for_day(forecast_places, risk, day, units, shift=shift, params=params)
-        plan = plan_day(problem)
-        seconds.append(plan.solve_seconds)
-        context.log.info(
-            f"{day}: {plan.solver_status}, RWC {plan.metrics.risk_weighted_coverage:.3f} "
-            f"(naive {plan.baselines['naive_topk'].metrics.risk_weighted_coverage:.3f}) "
-            f"in {plan.solve_seconds:.1f} s"
-        )
-        for name, checked in (("recommended", plan), *plan.baselines.items()):
-            problems = check_plan(checked)
-            if problems:
-                violations[f"{day} {name}"] = problems
-        for name, frame in plan_tables(plan, plan_id_for(day, plan.seed)).items():
-            tables[name].append(frame)
-    frames = {name: pd.concat(parts, ignore_index=True) if parts else pd.DataFrame() for name, parts in tables.items()}
+    week = plan_week(forecast_places, risk, depot_location, week_start, settings=settings, params=params)
+    for line in week.day_summaries:
+        context.log.info(line)
+    tables = week.tables()
     with warehouse.connect() as con:
-        counts = {
-            key: write_table(con, key, frames[name])
-            for key, name in ((PLAN_VISITS_KEY, "visits"), (PLAN_UNITS_KEY, "units"), (PLAN_METRICS_KEY, "metrics"))
-        }
-    metrics = frames["metrics"]
+        counts = {key: write_table(con, key, tables[name]) for key, name in PLAN_TABLE_OF.items()}
+    summary = week.summary()
     summary = {
-        **summarise(metrics),
-        "max_seconds_per_day": round(max(seconds, default=0.0), 2),
+        **summary,
+        "solver_statuses": dg.MetadataValue.json(summary.get("solver_statuses", {})),
         "time_limit_per_day_s": config.solver_time_limit_s,
     }
     yield dg.MaterializeResult(
@@ -259,64 +249,22 @@ def guard_plans(context: dg.AssetExecutionContext, config: GuardPlanConfig, ware
         metadata={
             "dagster/row_count": counts[PLAN_METRICS_KEY],
             **summary,
-            "per_day": dg.MetadataValue.json(per_day(metrics)),
+            "per_day": dg.MetadataValue.json(week.per_day()),
         },
     )
     yield dg.AssetCheckResult(
         check_name="every_plan_passes_the_checker",
         asset_key=PLAN_VISITS_KEY,
-        passed=not violations,
-        metadata={"violations": dg.MetadataValue.json(violations)},
-    )
-    # Plans are ranked by their value (harm covered − λ · travel), so "no worse than greedy" is on that scale.
-    beats = bool(len(metrics)) and all(
-        rwc["recommended"] > rwc["naive_topk"] and value["recommended"] >= value["greedy"] - 1e-9
-        for rwc, value in zip(per_day(metrics), per_day(metrics, "plan_value"), strict=True)
+        passed=not week.violations,
+        metadata={"violations": dg.MetadataValue.json(week.violations)},
     )
     yield dg.AssetCheckResult(
         check_name="recommended_beats_naive",
         asset_key=PLAN_METRICS_KEY,
-        passed=beats,
+        passed=week.recommended_beats_naive(),
         severity=dg.AssetCheckSeverity.WARN,
         metadata=summary,
     )
-
-
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def shift_of(config: GuardPlanConfig, day: date) -> tuple[int, int]:
-    """The day's shift in minutes after midnight: the weekday's own if configured, else the default."""
-    unknown = set(config.shift_by_weekday) - set(WEEKDAYS)
-    if unknown:
-        raise ValueError(f"shift_by_weekday: unknown days {sorted(unknown)} (use {', '.join(WEEKDAYS)})")
-    start, end = config.shift_by_weekday.get(WEEKDAYS[day.weekday()], f"{config.shift_start}-{config.shift_end}").split(
-        "-"
-    )
-    shift = (minutes_of(start), minutes_of(end))
-    if shift[1] <= shift[0]:
-        raise ValueError(f"the shift on {day} ends before it starts ({start}-{end})")
-    return shift
-
-
-def per_day(metrics: pd.DataFrame, value: str = "risk_weighted_coverage") -> list[dict]:
-    if metrics.empty:
-        return []
-    wide = metrics.pivot_table(index="plan_date", columns="variant", values=value)
-    return [{"date": str(day), **{k: round(float(v), 4) for k, v in row.items()}} for day, row in wide.iterrows()]
-
-
-def summarise(metrics: pd.DataFrame) -> dict:
-    if metrics.empty:
-        return {"days_planned": 0}
-    mean = metrics.groupby("variant")["risk_weighted_coverage"].mean()
-    recommended = metrics[metrics["variant"] == "recommended"]
-    return {
-        "days_planned": int(len(recommended)),
-        **{f"mean_rwc_{variant}": float(round(mean.get(variant, 0.0), 4)) for variant in mean.index},
-        "solver_statuses": dg.MetadataValue.json(recommended["solver_status"].value_counts().to_dict()),
-        "all_reproducible": bool(recommended["reproducible"].all()),
-    }
 
 
 GUARD_ASSETS = [raw_guard_visits, guard_forecast, guard_plans]

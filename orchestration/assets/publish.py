@@ -14,33 +14,14 @@ import pandas as pd
 
 from orchestration.project import dbt_project
 from orchestration.resources import WAREHOUSE_POOL, WarehouseResource
+from serving import tables as published
 from serving.lineage import AUDIT_LOG_QUERY, AUDIT_QUARANTINE_ROWS_QUERY, dbt_model_graph
 from serving.snapshot import publish_snapshot
 
-# The marts the snapshot must wait for (and their blocking checks): every table in the `marts` schema is copied, but
-# only after these are built and checked, so a failing check leaves the last good snapshot in place.
-DBT_MARTS = (
-    "fct_area_week",
-    "fct_area_tertial",
-    "fct_place_week",
-    "public_fct_area_week",
-    "public_fct_area_tertial",
-    "public_fct_place_week",
-)
-# guard scheduling (orchestration/assets/guards.py), checked by its own asset checks
-GUARD_TABLES = (
-    "fct_place_risk_forecast",
-    "dim_guard_places",
-    "dim_guard_map_areas",
-    "fct_guard_plan_visits",
-    "fct_guard_plan_units",
-    "fct_guard_plan_metrics",
-)
-# interventions and their follow-up (dbt_project/models/marts/fct_intervention*), checked by their dbt tests
-INTERVENTION_MARTS = ("fct_interventions", "fct_intervention_followup")
-# row-level lineage for auditors (docs/lineage.md), checked by its dbt tests
-LINEAGE_TABLES = ("lineage_incidents",)
-MARTS = DBT_MARTS + GUARD_TABLES + INTERVENTION_MARTS + LINEAGE_TABLES
+# The snapshot copies every table of the warehouse's `marts` schema, but only after the registered ones
+# (serving.tables) are built and checked, so a failing check leaves the last good snapshot in place.
+DBT_MARTS = published.names("dbt_mart")  # checked by orchestration/checks/marts.py
+MARTS = published.names(from_marts=True)
 MART_KEYS = [dg.AssetKey(["marts", mart]) for mart in MARTS]
 
 # Source → (raw table, event time column) for the freshness summary.
@@ -150,23 +131,27 @@ def serving_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseReso
             row[0]
             for row in con.execute("select view_name from duckdb_views() where schema_name = 'staging'").fetchall()
         }
+    extra_queries = {
+        "source_freshness": freshness_query(raw_tables),
+        "audit_batches": BATCHES_QUERY,
+        "audit_quarantine_summary": QUARANTINE_SUMMARY_QUERY,
+        "audit_quarantine_rows": AUDIT_QUARANTINE_ROWS_QUERY,
+        "audit_log": AUDIT_LOG_QUERY,
+        **{table: query for view, (table, query) in REFERENCE_QUERIES.items() if view in staged},
+    }
+    extra_frames = {
+        "run_checks": run_check_results(context),
+        "lineage_models": dbt_model_graph(dbt_project.manifest_path),
+    }
+    # Every table the publish asset adds must be in the registry (the API and tests rely on it), before publishing.
+    published.registered(*extra_queries, *extra_frames)
     snapshot = publish_snapshot(
         warehouse=settings.warehouse,
         target=settings.serving,
         run_id=context.run.run_id,
         git_commit=git_commit() or "unknown",
-        extra_queries={
-            "source_freshness": freshness_query(raw_tables),
-            "audit_batches": BATCHES_QUERY,
-            "audit_quarantine_summary": QUARANTINE_SUMMARY_QUERY,
-            "audit_quarantine_rows": AUDIT_QUARANTINE_ROWS_QUERY,
-            "audit_log": AUDIT_LOG_QUERY,
-            **{table: query for view, (table, query) in REFERENCE_QUERIES.items() if view in staged},
-        },
-        extra_frames={
-            "run_checks": run_check_results(context),
-            "lineage_models": dbt_model_graph(dbt_project.manifest_path),
-        },
+        extra_queries=extra_queries,
+        extra_frames=extra_frames,
     )
     context.log.info(f"published snapshot {snapshot.snapshot_id} to {settings.serving}")
     return dg.MaterializeResult(

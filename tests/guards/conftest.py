@@ -87,46 +87,28 @@ def week_problem(places: tuple[Place, ...], **changes) -> Problem:
 
 SLICE_END = date(2026, 3, 2)  # the last week of data (Monday); the forecast is for the week after
 SLICE_WEEKS = 12
-# EST categories by severity, to stage the demo's weighted reports as category codes again.
-CATEGORY_BY_SEVERITY = {1.0: "nedskrapning", 2.0: "skadegorelse", 3.0: "narkotika"}
+# The demo stand-in (analytics/guards/demo.py) still names its sources in the singular; int_incidents' names here.
+DEMO_SOURCES = {"est_report": "est_reports", "police_crime": "police_crimes"}
 
 
 @pytest.fixture(scope="session")
 def demo_slice_incidents():
+    from analytics.guards import demo
     from analytics.guards.demo import demo_config, demo_incidents
 
-    return demo_incidents(demo_config(SLICE_END, SLICE_WEEKS, scale=0.6))
+    # demo.py's seed path is one folder off since it moved into analytics/guards (its own move fixes that).
+    seed = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "est_categories.csv"
+    if not demo.SEVERITY_SEED.exists():
+        demo.SEVERITY_SEED = seed
+    incidents = demo_incidents(demo_config(SLICE_END, SLICE_WEEKS, scale=0.6))
+    return incidents.assign(source=incidents["source"].replace(DEMO_SOURCES))
 
 
 def stage_warehouse(path: Path, incidents: pd.DataFrame) -> None:
-    """A warehouse with the staging views' columns the guard assets read (instead of running ingest and dbt)."""
-    from analytics.guards.demo import SEVERITY_SEED
+    """A warehouse with what the guard assets read (int_incidents and the areas), instead of running ingest and
+    dbt."""
     from ingest.demo import uppsala
 
-    est = incidents[incidents["source"] == "est_report"]
-    police = incidents[incidents["source"] == "police_crime"]
-    reports = pd.DataFrame(
-        {
-            "report_id": est["incident_id"],
-            "observed_at_local": est["occurred_at_local"],
-            "h3_cell": est["h3_cell"],
-            "lat": est["lat"],
-            "lon": est["lon"],
-            "area_id": est["area_id"],
-            "category_code": est["weight"].map(CATEGORY_BY_SEVERITY),
-            "reporter_role": est["reporter_role"],
-        }
-    )
-    crimes = pd.DataFrame(
-        {
-            "crime_id": police["incident_id"],
-            "occurred_at_local": police["occurred_at_local"],
-            "h3_cell": police["h3_cell"],
-            "lat": police["lat"],
-            "lon": police["lon"],
-            "area_id": police["area_id"],
-        }
-    )
     polygons = uppsala.district_polygons()
     areas = pd.DataFrame(
         [
@@ -136,17 +118,12 @@ def stage_warehouse(path: Path, incidents: pd.DataFrame) -> None:
     )
     con = duckdb.connect(str(path))
     try:
-        for schema in ("staging", "reference", "marts"):
+        for schema in ("staging", "intermediate", "marts"):
             con.execute(f"create schema {schema}")
-        for name, table in (
-            ("staging.stg_est__reports", reports),
-            ("staging.stg_police__crimes", crimes),
-            ("staging.stg_geo__areas", areas),
-        ):
+        for name, table in (("intermediate.int_incidents", incidents), ("staging.stg_geo__areas", areas)):
             con.register("_t", table)
             con.execute(f"create table {name} as select * from _t")
             con.unregister("_t")
-        con.execute(f"create table reference.est_categories as select * from read_csv_auto('{SEVERITY_SEED}')")
     finally:
         con.close()
 

@@ -38,7 +38,7 @@ def incident(
     *,
     weight: float = 2.0,
     role: str | None = "faltassistent",
-    source: str = "est_report",
+    source: str = "est_reports",
     north_m: float = 0.0,
 ) -> dict:
     lat = where.lat + north_m / 111_000
@@ -114,24 +114,19 @@ def test_bad_input_is_refused_by_the_contract():
         fc.prepare_incidents(frame.assign(source="rumour"))
 
 
-def test_the_warehouse_adapter_weighs_est_by_severity_and_police_crimes_flat():
+def test_the_warehouse_adapter_reads_int_incidents_with_their_weights():
     con = duckdb.connect()
-    con.execute("create schema staging; create schema reference")
-    con.execute(
-        "create table reference.est_categories as select * from (values ('narkotika', 3), "
-        "('nedskrapning', 1)) t(category_code, severity)"
-    )
-    con.execute("""create table staging.stg_est__reports as select * from (values
-        ('r1', timestamp '2026-03-02 18:00', '8908', 59.86, 17.64, 'centrum', 'narkotika', 'vaktare'),
-        ('r2', timestamp '2026-03-03 19:00', '8908', 59.86, 17.64, 'centrum', 'nedskrapning', 'hemtjanst'))
-        t(report_id, observed_at_local, h3_cell, lat, lon, area_id, category_code, reporter_role)""")
-    con.execute("""create table staging.stg_police__crimes as select * from (values
-        ('k1', timestamp '2026-03-04 20:00', '8908', 59.85, 17.63, 'centrum'))
-        t(crime_id, occurred_at_local, h3_cell, lat, lon, area_id)""")
+    con.execute("create schema intermediate")
+    con.execute("""create table intermediate.int_incidents as select * from (values
+        ('est_reports', 'r1', timestamp '2026-03-02 18:00', '8908', 59.86, 17.64, 'centrum', 3.0, 'vaktare'),
+        ('est_reports', 'r2', timestamp '2026-03-03 19:00', '8908', 59.86, 17.64, 'centrum', 1.0, 'hemtjanst'),
+        ('police_crimes', 'k1', timestamp '2026-03-04 20:00', '8908', 59.85, 17.63, 'centrum', 15.0, null),
+        ('police_events', 'e1', timestamp '2026-03-04 21:00', null, null, null, null, 4.0, null))
+        t(source, incident_id, occurred_at_local, h3_cell, lat, lon, area_id, weight, reporter_role)""")
     incidents = fc.incidents_from_warehouse(con).set_index("incident_id")
-    assert incidents.loc["r1", "weight"] == 3 and incidents.loc["r2", "weight"] == 1
-    assert incidents.loc["k1", "weight"] == fc.POLICE_CRIME_WEIGHT and incidents.loc["k1", "source"] == "police_crime"
-    assert incidents.loc["r1", "reporter_role"] == "vaktare"
+    # The marts' weights as they are (a grave assault weighs 15, not a flat 2); sources without points left out.
+    assert incidents["weight"].to_dict() == {"r1": 3.0, "r2": 1.0, "k1": 15.0}
+    assert incidents.loc["k1", "source"] == "police_crimes" and incidents.loc["r1", "reporter_role"] == "vaktare"
 
 
 @pytest.mark.xdist_group("guards_platform")

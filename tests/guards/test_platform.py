@@ -16,6 +16,7 @@ from ingest.ledger import LoadContext
 from ingest.pipeline import connect_warehouse, load_source
 from ingest.reconcile import reconcile
 from ingest.settings import PlatformSettings
+from serving import tables as registry
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("guards_platform")]
 
@@ -44,14 +45,7 @@ def test_assets_materialise_publish_and_pass_their_checks(guard_platform):
     con = duckdb.connect(str(data_dir / "serving" / "current.duckdb"), read_only=True)
     try:
         tables = dict(con.execute("select table_name, estimated_size from duckdb_tables()").fetchall())
-        assert {
-            "fct_place_risk_forecast",
-            "dim_guard_places",
-            "dim_guard_map_areas",
-            "fct_guard_plan_visits",
-            "fct_guard_plan_units",
-            "fct_guard_plan_metrics",
-        } <= set(tables)
+        assert set(registry.names("guard")) <= set(tables)
         version, cutoff, week = con.execute(
             "select distinct forecast_model_version, data_cutoff, target_week_start from dim_guard_places"
         ).fetchall()[0]
