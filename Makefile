@@ -15,6 +15,10 @@ export PATH := $(BIN):$(PATH)
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 export TZ := Europe/Stockholm
+# The demo's guard depot (by the travel centre in central Uppsala). Set your municipality's own, or unset both for
+# the centre of the candidate places (docs/guards.md).
+export LAGESBILD_GUARD_DEPOT_LAT ?= 59.8594
+export LAGESBILD_GUARD_DEPOT_LON ?= 17.6455
 
 API_PORT ?= 8000
 DAGSTER_PORT ?= 3000

@@ -15,7 +15,7 @@ Model ("place-blend"), per place p:
 where ``city`` is the city-wide day-of-week × hour share of harm and ``m`` pseudo-events pull a place with little
 history towards it (a simple empirical-Bayes shrinkage of a sparse 7 × 24 table).
 
-A place is a named place (a gazetteer such as ``ingest.demo.uppsala.PLACES``: an incident within ``snap_radius_m``
+A place is a named place (a gazetteer: an incident within ``snap_radius_m``
 of one belongs to the nearest) or else the H3 resolution-9 cell the incident lies in.
 
 Input contract: a DataFrame with the columns of ``INCIDENTS_SCHEMA``. ``incidents_from_warehouse`` builds it from
@@ -37,9 +37,6 @@ import pandera.pandas as pa
 FORECAST_MODEL = "place-blend-v1"
 # The weights are int_incidents' (the marts' harm): stamped on every forecast so a plan says which harm it covers.
 WEIGHT_VERSION = "int-incidents-harm"
-# NOT used by the forecast: only the offline demo stand-in (analytics/guards/demo.py, which has no harm seed) still
-# weighs police crimes flat with it. It leaves with demo.py's move; the warehouse path uses harm_weights.
-POLICE_CRIME_WEIGHT = 2.0
 # Reporter roles whose reports follow the patrols (the guards' own reports, reporter_roles.is_guard); excluded from
 # the target.
 GUARD_REPORTER_ROLES = frozenset({"vaktare"})

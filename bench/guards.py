@@ -34,10 +34,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from analytics import forecast as fc  # noqa: E402
 from analytics.guards.checker import check_plan  # noqa: E402
-from analytics.guards.demo import demo_config, demo_depot, demo_incidents  # noqa: E402
 from analytics.guards.inputs import default_units, depot, problem_for_day  # noqa: E402
 from analytics.guards.model import COVERAGE_MIN, MIN_COVERING_DWELL_MIN, PlanParams  # noqa: E402
 from analytics.guards.planner import plan_day  # noqa: E402
+from ingest.demo.guards import demo_config, demo_depot, demo_incidents  # noqa: E402
 from ingest.demo.uppsala import PLACES  # noqa: E402
 
 END_WEEK = date(2026, 3, 2)  # fixed, so that every run measures the same data

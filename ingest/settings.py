@@ -47,6 +47,10 @@ class PlatformSettings(BaseSettings):
     )
     municipality_code: str = Field(default="0380", description="Kommunkod of the municipality (Uppsala: 0380).")
     timezone: str = Field(default="Europe/Stockholm")
+    guard_depot_lat: float | None = Field(
+        default=None, description="Latitude (WGS84) of the guards' depot; unset: the centre of the candidate places."
+    )
+    guard_depot_lon: float | None = Field(default=None, description="Longitude (WGS84) of the guards' depot.")
     police_api_user_agent: str = Field(
         default="Lagesbild/0.1 (open-source EST platform for Swedish municipalities; contact: lagesbild@example.org)",
         description="User-Agent the police events client identifies itself with (polisen.se requires one); set "

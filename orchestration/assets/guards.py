@@ -20,7 +20,6 @@ import shapely
 from shapely.geometry import mapping
 
 from analytics import forecast as fc
-from analytics.guards import demo
 from analytics.guards.inputs import depot
 from analytics.guards.model import DEPOT_ID, PlanParams
 from analytics.guards.week import WeekSettings, plan_week
@@ -74,8 +73,18 @@ def write_table(con, key: dg.AssetKey, frame: pd.DataFrame) -> int:
 class GuardForecastConfig(dg.Config):
     alpha: float = fc.ForecastParams.alpha
     max_places: int = fc.ForecastParams.max_places
-    depot_lat: float = demo.demo_depot()[0]
-    depot_lon: float = demo.demo_depot()[1]
+    # The depot: this run's config, else LAGESBILD_GUARD_DEPOT_LAT/LON, else the centre of the candidate places.
+    depot_lat: float | None = None
+    depot_lon: float | None = None
+
+
+def depot_position(config: GuardForecastConfig, settings, places: pd.DataFrame) -> tuple[float, float]:
+    """Where the guards start and end: the run's config, else the platform settings, else the candidate places'
+    centre (so a municipality without a configured depot still gets plans)."""
+    for lat, lon in ((config.depot_lat, config.depot_lon), (settings.guard_depot_lat, settings.guard_depot_lon)):
+        if lat is not None and lon is not None:
+            return float(lat), float(lon)
+    return float(places["lat"].mean()), float(places["lon"].mean())
 
 
 @dg.multi_asset(
@@ -114,14 +123,15 @@ def guard_forecast(context: dg.AssetExecutionContext, config: GuardForecastConfi
             "target_week_start": forecast.target_week_start,
         }
         places = forecast.places.assign(**provenance)
+        depot_lat, depot_lon = depot_position(config, warehouse.settings(), places)
         depot_row = pd.DataFrame(
             [
                 {
                     "place_id": DEPOT_ID,
                     "place_name": "Väktarbas (depå)",
                     "place_kind": "depot",
-                    "lat": config.depot_lat,
-                    "lon": config.depot_lon,
+                    "lat": depot_lat,
+                    "lon": depot_lon,
                     **provenance,
                 }
             ]

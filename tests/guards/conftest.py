@@ -87,21 +87,13 @@ def week_problem(places: tuple[Place, ...], **changes) -> Problem:
 
 SLICE_END = date(2026, 3, 2)  # the last week of data (Monday); the forecast is for the week after
 SLICE_WEEKS = 12
-# The demo stand-in (analytics/guards/demo.py) still names its sources in the singular; int_incidents' names here.
-DEMO_SOURCES = {"est_report": "est_reports", "police_crime": "police_crimes"}
 
 
 @pytest.fixture(scope="session")
 def demo_slice_incidents():
-    from analytics.guards import demo
-    from analytics.guards.demo import demo_config, demo_incidents
+    from ingest.demo.guards import demo_config, demo_incidents
 
-    # demo.py's seed path is one folder off since it moved into analytics/guards (its own move fixes that).
-    seed = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "est_categories.csv"
-    if not demo.SEVERITY_SEED.exists():
-        demo.SEVERITY_SEED = seed
-    incidents = demo_incidents(demo_config(SLICE_END, SLICE_WEEKS, scale=0.6))
-    return incidents.assign(source=incidents["source"].replace(DEMO_SOURCES))
+    return demo_incidents(demo_config(SLICE_END, SLICE_WEEKS, scale=0.6))
 
 
 def stage_warehouse(path: Path, incidents: pd.DataFrame) -> None:

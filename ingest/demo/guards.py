@@ -2,7 +2,7 @@
 
 It applies what ingest and dbt would: drops the generator's deliberately bad rows (unknown category, coordinates
 outside the area layer, unreadable times), places points in areas and H3 cells, and weighs EST reports by the
-severity seed (``dbt_project/seeds/est_categories.csv``) and police crimes by ``POLICE_CRIME_WEIGHT``.
+severity seed (``dbt_project/seeds/est_categories.csv``) and police crimes by the harm weights seed (``harm_weights.csv``), as int_incidents weighs them.
 """
 
 from __future__ import annotations
@@ -14,12 +14,23 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics.forecast import POLICE_CRIME_WEIGHT
 from ingest import geo
 from ingest.demo import generator, uppsala
 from ingest.parsing import parse_timestamp
 
-SEVERITY_SEED = Path(__file__).resolve().parents[3] / "dbt_project" / "seeds" / "est_categories.csv"
+SEEDS = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
+SEVERITY_SEED = SEEDS / "est_categories.csv"
+HARM_SEED = SEEDS / "harm_weights.csv"
+
+
+@lru_cache(maxsize=1)
+def police_harm() -> tuple[dict[str, float], float]:
+    """Harm weight per brottskod and the default weight, from the seed int_incidents weighs police crimes with."""
+    with HARM_SEED.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    by_code = {r["weight_key"]: float(r["harm_weight"]) for r in rows if r["weight_key_type"] == "brottskod"}
+    default = next(float(r["harm_weight"]) for r in rows if r["weight_key_type"] == "default")
+    return by_code, default
 
 
 @lru_cache(maxsize=1)
@@ -46,7 +57,7 @@ def demo_incidents(config: generator.DemoConfig) -> pd.DataFrame:
             pd.DataFrame(
                 {
                     "incident_id": est["Rapport-ID"].astype(str),
-                    "source": "est_report",
+                    "source": "est_reports",
                     "occurred_at": est["Händelsetid"],
                     "lat": pd.to_numeric(est["Latitud"], errors="coerce"),
                     "lon": pd.to_numeric(est["Longitud"], errors="coerce"),
@@ -56,17 +67,18 @@ def demo_incidents(config: generator.DemoConfig) -> pd.DataFrame:
             )
         )
         police = generator.police_crimes_week(config, world, week_start)
+        harm_by_code, harm_default = police_harm()
         if len(police):
             lat, lon = geo.sweref_to_wgs84(police["X (SWEREF 99 TM)"], police["Y (SWEREF 99 TM)"])
             frames.append(
                 pd.DataFrame(
                     {
                         "incident_id": police["Anmälan-ID"].astype(str),
-                        "source": "police_crime",
+                        "source": "police_crimes",
                         "occurred_at": police["Brott från"],
                         "lat": lat,
                         "lon": lon,
-                        "weight": POLICE_CRIME_WEIGHT,
+                        "weight": police["Brottskod"].astype(str).map(harm_by_code).fillna(harm_default),
                         "reporter_role": None,
                     }
                 )
